@@ -1,0 +1,45 @@
+// URIs of the sisock wire contract (docs: sisock-protocol). Everything sisock
+// registers or publishes lives under one prefix.
+export const URI_PREFIX = 'org.simonsobservatory';
+
+/** Procedures and topics of the hub. */
+export const HUB = {
+  /** procedure: (name, description, session_id) -> true | false when the name is taken */
+  add: `${URI_PREFIX}.data_node.add`,
+  /** procedure: (name, session_id) -> nothing */
+  subtract: `${URI_PREFIX}.data_node.subtract`,
+  /** procedure: () -> [{name, description}] */
+  getDataNode: `${URI_PREFIX}.consumer.get_data_node`,
+  /** topic: one positional arg {name, description} */
+  added: `${URI_PREFIX}.consumer.data_node_added`,
+  /** topic: one positional arg {name, description} */
+  subtracted: `${URI_PREFIX}.consumer.data_node_subtracted`,
+  /**
+   * topic (our addition): the hub publishes it when it starts, so data nodes
+   * that joined before it announce themselves again. No arguments.
+   */
+  ready: `${URI_PREFIX}.data_node.hub_ready`,
+} as const;
+
+/** The two procedures every data node server named `node` registers. */
+export function dataNodeProcedures(node: string): { getFields: string; getData: string } {
+  return {
+    getFields: `${URI_PREFIX}.consumer.${node}.get_fields`,
+    getData: `${URI_PREFIX}.consumer.${node}.get_data`,
+  };
+}
+
+/** Error URIs sisock adds beside the WAMP ones. */
+export const ERRORS = {
+  /** a get_data request would return more than the node is willing to send */
+  tooMuchData: `${URI_PREFIX}.error.too_much_data`,
+} as const;
+
+/** Standard WAMP error URIs that sisock components raise themselves. */
+export const WAMP_ERRORS = {
+  invalidArgument: 'wamp.error.invalid_argument',
+  notAuthorized: 'wamp.error.not_authorized',
+  noSuchProcedure: 'wamp.error.no_such_procedure',
+  canceled: 'wamp.error.canceled',
+  timeout: 'wamp.error.timeout',
+} as const;
