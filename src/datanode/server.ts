@@ -16,10 +16,10 @@ import { ClaimGrace } from '../client/claim.js';
 import { describeError, NotConnectedError, WampError } from '../client/errors.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { dataNodeProcedures, HUB } from '../protocol/uris.js';
-import { parseGetData, parseGetFields } from './arguments.js';
+import { answerGetData, answerGetFields } from './answer.js';
 import type { DownsampleMethod } from './downsample.js';
 import { InvalidArgumentError } from './errors.js';
-import { buildDataReply, checkFieldsReply, SourceContractError } from './reply.js';
+import { SourceContractError } from './reply.js';
 import type { DataNodeSource } from './source.js';
 
 export interface DataNodeServerOptions {
@@ -176,18 +176,13 @@ export class DataNodeServer extends EventEmitter {
   // ---- the two procedures ----
 
   private async getFields({ args, kwargs }: Invocation): Promise<{ args: unknown[] }> {
-    return this.serve('get_fields', async () => {
-      const request = parseGetFields({ args, kwargs });
-      return checkFieldsReply(this.name, await this.source.getFields(request));
-    });
+    return this.serve('get_fields', () => answerGetFields(this.source, { args, kwargs }));
   }
 
   private async getData({ args, kwargs }: Invocation): Promise<{ args: unknown[] }> {
-    return this.serve('get_data', async () => {
-      const request = { ...parseGetData({ args, kwargs }, this.options.maxPoints ?? null), signal: this.aborter.signal };
-      const timelines = await this.source.getData(request);
-      return buildDataReply(request, timelines, { node: this.name, method: this.options.downsample });
-    });
+    return this.serve('get_data', () =>
+      answerGetData(this.source, { args, kwargs }, { maxPoints: this.options.maxPoints ?? null, method: this.options.downsample ?? 'm4', signal: this.aborter.signal }),
+    );
   }
 
   /** Runs one request: the reply as the one positional result, errors logged and sent with a clear URI. */
