@@ -338,9 +338,12 @@ export class WampClient extends EventEmitter {
     this.state = 'connecting';
     const generation = ++this.generation;
     this.live = { registrations: new Set(), subscriptions: new Set() };
+    // wampy reports a refused or failed connection as a bare close; keep the socket's own reason.
+    let transportError: Error | undefined;
     const WebSocketClass = webSocketClass(
       { ca: this.options.ca, maxPayload: this.options.maxPayload, handshakeTimeout: this.options.connectTimeout ?? 10_000 },
       (ws) => {
+        ws.on('error', (err) => (transportError ??= err));
         if (generation === this.generation) this.socket = ws;
       },
     );
@@ -350,7 +353,7 @@ export class WampClient extends EventEmitter {
       uriValidation: 'loose', // OCS topics carry upper case and dashes
       serializer: SERIALIZERS[this.options.serializer ?? 'json'](),
       ws: WebSocketClass as unknown as WampyWebSocket,
-      onClose: () => this.sessionEnded(generation, new NotConnectedError('connection closed')),
+      onClose: () => this.sessionEnded(generation, transportError ?? new NotConnectedError('connection closed')),
       onError: (err: Error) => this.log.debug({ err: describeError(err) }, 'WAMP client error'),
       ...this.authOptions(),
     });
@@ -380,7 +383,7 @@ export class WampClient extends EventEmitter {
       this.firstJoin.resolve();
     } catch (err) {
       clearTimeout(timeout);
-      this.sessionEnded(generation, err);
+      this.sessionEnded(generation, transportError ?? err);
     }
   }
 

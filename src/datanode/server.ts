@@ -89,7 +89,7 @@ export class DataNodeServer extends EventEmitter {
     });
     await this.client.subscribe(HUB.subtracted, (ev) => {
       const info = ev.args[0] as { name?: unknown } | undefined;
-      if (info?.name === this.name && this.client.joined) {
+      if (info?.name === this.name && this.client.joined && !this.closed) {
         this.log.warn('the hub dropped this node while it is alive: announcing again');
         this.announcedIn = null;
         void this.announce();

@@ -270,7 +270,7 @@ export class Hub {
     try {
       await this.client.publish(topic, [info]);
     } catch (err) {
-      this.log.warn({ topic, node: info.name, err: describeError(err) }, 'cannot publish');
+      this.log[this.closed ? 'debug' : 'warn']({ topic, node: info.name, err: describeError(err) }, 'cannot publish');
     }
   }
 
