@@ -10,7 +10,9 @@ export interface Command {
   load: () => Promise<{ run: (argv: string[]) => Promise<number> }>;
 }
 
-export const commands: Record<string, Command> = {};
+export const commands: Record<string, Command> = {
+  router: { summary: 'run the WAMP router (sisock defaults: realm test_realm, wss :8080/ws, ws :8001/ws)', load: () => import('./commands/router.js') },
+};
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
