@@ -1,7 +1,7 @@
 // Runs sisock components as child processes for `sisock up`: prefixes their
-// output with their name, restarts one that crashes (with backoff, and not
-// when it exited for a reason a restart cannot fix), and stops them all in
-// reverse order of start.
+// output with their name, restarts one that crashes (with backoff; not one
+// that exited cleanly, which was asked to stop, nor one that exited for a
+// reason a restart cannot fix), and stops them all in reverse order of start.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -144,6 +144,11 @@ export class Supervisor extends EventEmitter {
     child.once('exit', (code, signal) => {
       this.emit('exit', spec.name, code, signal);
       if (this.stopping || part.stopped) return;
+      if (code === 0) {
+        // A clean exit means someone asked it to stop (Ctrl-C reaches the whole process group).
+        this.write(this.options.err, spec.name, 'stopped');
+        return;
+      }
       if (code !== null && PERMANENT_EXIT.has(code)) {
         this.write(this.options.err, spec.name, `exited with code ${code}; not restarting it (see its messages above)`);
         this.emit('failed', spec.name, code);
