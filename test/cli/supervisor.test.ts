@@ -71,10 +71,15 @@ test('a crashed part is restarted with backoff; one that exits with code 2 or 3 
     assert.ok(!restarted.includes('quitter'), 'not restarted');
     assert.ok(restarted.includes('flaky'));
 
+    // Exit code 3 (name taken) or 2 (bad settings): a restart cannot help.
     const failed = new Promise<[string, number]>((resolve) => s.once('failed', (n: string, c: number) => resolve([n, c])));
-    await assert.rejects(s.start({ name: 'taken', args: ['exit', '3'] }), /exited \(code 3\) before it was ready/);
+    await s.start({ name: 'taken', args: ['ready-then-exit', '3'] });
     assert.deepEqual(await failed, ['taken', 3]);
     assert.match(err.text(), /taken +\| exited with code 3; not restarting it/);
+
+    // A part that dies before it is ever ready makes start() fail, and is not restarted either.
+    await assert.rejects(s.start({ name: 'broken', args: ['exit', '1'] }), /broken exited \(code 1\) before it was ready/);
+    assert.ok(!restarted.includes('broken') && !restarted.includes('taken'));
   } finally {
     await s.stopAll();
     await rm(dir, { recursive: true, force: true });
