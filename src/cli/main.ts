@@ -12,6 +12,7 @@ export interface Command {
 
 export const commands: Record<string, Command> = {
   router: { summary: 'run the WAMP router (sisock defaults: realm test_realm, wss :8080/ws, ws :8001/ws)', load: () => import('./commands/router.js') },
+  tls: { summary: '`tls init`: make a CA and a server certificate for the secure listener', load: () => import('./commands/tls.js') },
 };
 
 function version(): string {
