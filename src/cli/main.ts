@@ -16,6 +16,7 @@ export const commands: Record<string, Command> = {
   hub: { summary: 'run the hub (the list of data node servers)', load: () => import('./commands/hub.js') },
   node: { summary: 'run a data node server: sisock node <kind> (weather, ...)', load: () => import('./commands/node.js') },
   status: { summary: 'list the data nodes the hub knows, with field counts and health', load: () => import('./commands/status.js') },
+  tls: { summary: '`tls init`: make a CA and a server certificate for the secure listener', load: () => import('./commands/tls.js') },
 };
 
 function version(): string {
