@@ -79,7 +79,7 @@ export class Columns {
 }
 
 /** first index i with t[i] >= x (t ascending) */
-export function lowerBound(t: Float64Array, x: number): number {
+export function lowerBound(t: ArrayLike<number>, x: number): number {
   let lo = 0;
   let hi = t.length;
   while (lo < hi) {
