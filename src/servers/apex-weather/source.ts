@@ -6,7 +6,8 @@
 import type { DataNodeSource, DataRequest, FieldsRequest, TimelineSamples } from '../../datanode/source.js';
 import type { FieldInfo, FieldsReply, TimelineInfo } from '../../protocol/types.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
-import { concatRanges, lowerBound } from '../archive/columns.js';
+import { lowerBound } from '../../datanode/range.js';
+import { concatRanges } from '../archive/columns.js';
 import { DirectoryIndex, type IndexEntry } from '../archive/directory-index.js';
 import { ParsedFileCache, type CacheStats } from '../archive/parsed-file-cache.js';
 import { apexFieldInfo } from './fields.js';

@@ -78,18 +78,6 @@ export class Columns {
   }
 }
 
-/** first index i with t[i] >= x (t ascending) */
-export function lowerBound(t: ArrayLike<number>, x: number): number {
-  let lo = 0;
-  let hi = t.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (t[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /**
  * Joins per-file ranges of one field into one timeline. The pieces come in
  * file order; when files overlap in time the result is re-sorted so times
