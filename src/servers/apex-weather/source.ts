@@ -7,7 +7,7 @@ import type { DataNodeSource, DataRequest, FieldsRequest, TimelineSamples } from
 import type { FieldInfo, FieldsReply, TimelineInfo } from '../../protocol/types.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
 import { lowerBound } from '../../datanode/range.js';
-import { concatRanges } from '../archive/columns.js';
+import { concatRanges, mapLimited } from '../archive/columns.js';
 import { DirectoryIndex, type IndexEntry } from '../archive/directory-index.js';
 import { ParsedFileCache, type CacheStats } from '../archive/parsed-file-cache.js';
 import { apexFieldInfo } from './fields.js';
@@ -105,22 +105,14 @@ export class ApexWeatherSource implements DataNodeSource {
       const ff = table.get(field);
       if (!ff) continue;
       const files = overlapping(ff, request.start, request.end);
-      const pieces: { t: Float64Array; v: Float64Array }[] = new Array(files.length);
-      for (let i = 0; i < files.length; i += READ_CONCURRENCY) {
-        request.signal?.throwIfAborted();
-        const batch = files.slice(i, i + READ_CONCURRENCY);
-        const parsed = await Promise.all(batch.map((f) => this.cache.get(f.path)));
-        parsed.forEach((p, j) => {
-          if (!p) {
-            pieces[i + j] = { t: new Float64Array(0), v: new Float64Array(0) };
-            return;
-          }
-          const t = p.columns.t;
-          const a = lowerBound(t, request.start);
-          const b = lowerBound(t, request.end);
-          pieces[i + j] = { t: t.subarray(a, b), v: p.columns.v.subarray(a, b) };
-        });
-      }
+      const parsed = await mapLimited(files, READ_CONCURRENCY, (f) => this.cache.get(f.path), request.signal);
+      const pieces = parsed.map((p) => {
+        if (!p) return { t: new Float64Array(0), v: new Float64Array(0) };
+        const t = p.columns.t;
+        const a = lowerBound(t, request.start);
+        const b = lowerBound(t, request.end, a);
+        return { t: t.subarray(a, b), v: p.columns.v.subarray(a, b) };
+      });
       const { t, v } = concatRanges(pieces);
       if (t.length === 0) continue;
       out.push({

@@ -108,3 +108,22 @@ export function concatRanges(pieces: { t: Float64Array; v: Float64Array }[]): { 
   }
   return { t: st, v: sv };
 }
+
+/**
+ * `fn` over `items` with at most `limit` calls in flight (results in
+ * order); checks `signal` before each call so a cancelled request stops
+ * reading files.
+ */
+export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>, signal?: AbortSignal): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      signal?.throwIfAborted();
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

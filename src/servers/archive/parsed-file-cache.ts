@@ -4,7 +4,7 @@
 // quiet for a while: the directory watcher tells the cache when they change
 // (`invalidate`). Files written recently ("hot") are stat-ed on each use, so
 // a reader sees appended rows at once even if an event is late.
-import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { Logger } from '../../log/logger.js';
 import { Columns } from './columns.js';
 import { newReport, parseRows, type ParseReport, type RowFormat } from './text-rows.js';
@@ -105,16 +105,9 @@ export class ParsedFileCache {
   }
 
   private async load(path: string, cached: ParsedFile | undefined): Promise<ParsedFile | null> {
-    let st;
-    try {
-      st = await stat(path);
-    } catch (err) {
-      this.forget(path);
-      this.options.logger.warn({ path, err: (err as Error).message }, 'archive file not readable; skipped');
-      return null;
-    }
     try {
       if (cached) {
+        const st = await stat(path);
         if (st.size === cached.size && st.mtimeMs === cached.mtimeMs) {
           cached.stale = false;
           this.stats.hits++;
@@ -125,7 +118,7 @@ export class ParsedFileCache {
           return cached;
         }
       }
-      return await this.readWhole(path, st.mtimeMs);
+      return await this.readWhole(path);
     } catch (err) {
       this.forget(path);
       this.options.logger.warn({ path, err: (err as Error).message }, 'archive file not readable; skipped');
@@ -133,8 +126,25 @@ export class ParsedFileCache {
     }
   }
 
-  private async readWhole(path: string, mtimeMs: number): Promise<ParsedFile> {
-    const buf = await readFile(path);
+  private async readWhole(path: string): Promise<ParsedFile> {
+    // open + fstat + read + close: no separate stat, no second fstat (readFile does one)
+    const fh = await open(path, 'r');
+    let buf: Buffer;
+    let mtimeMs: number;
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) throw new Error('not a regular file');
+      mtimeMs = st.mtimeMs;
+      buf = await readAt(fh, 0, st.size);
+      // the file may have grown since fstat: take the rest too
+      for (;;) {
+        const more = await readAt(fh, buf.length, 1 << 16);
+        if (more.length === 0) break;
+        buf = Buffer.concat([buf, more]);
+      }
+    } finally {
+      await fh.close();
+    }
     this.stats.fullReads++;
     this.stats.bytesRead += buf.length;
     // ~20 bytes per row in these archives: start near the right capacity

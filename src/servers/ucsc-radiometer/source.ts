@@ -8,7 +8,7 @@ import type { DataNodeSource, DataRequest, FieldsRequest, TimelineSamples } from
 import type { FieldsReply } from '../../protocol/types.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
 import { lowerBound } from '../../datanode/range.js';
-import { concatRanges } from '../archive/columns.js';
+import { concatRanges, mapLimited } from '../archive/columns.js';
 import { DirectoryIndex, type IndexEntry } from '../archive/directory-index.js';
 import { ParsedFileCache, type CacheStats } from '../archive/parsed-file-cache.js';
 import { dayOfYearToUnix, parsePwvFileName, type PwvFileKey } from './file-names.js';
@@ -94,18 +94,14 @@ export class UcscRadiometerSource implements DataNodeSource {
   async getData(request: DataRequest): Promise<TimelineSamples[]> {
     if (!request.fields.includes(PWV_FIELD)) return [];
     const files = this.filesFor(request.start, request.end);
-    const pieces: { t: Float64Array; v: Float64Array }[] = [];
-    for (let i = 0; i < files.length; i += 16) {
-      request.signal?.throwIfAborted();
-      const parsed = await Promise.all(files.slice(i, i + 16).map((f) => this.cache.get(f.path)));
-      for (const p of parsed) {
-        if (!p) continue;
-        const t = p.columns.t;
-        const a = lowerBound(t, request.start);
-        const b = lowerBound(t, request.end);
-        pieces.push({ t: t.subarray(a, b), v: p.columns.v.subarray(a, b) });
-      }
-    }
+    const parsed = await mapLimited(files, 16, (f) => this.cache.get(f.path), request.signal);
+    const pieces = parsed.flatMap((p) => {
+      if (!p) return [];
+      const t = p.columns.t;
+      const a = lowerBound(t, request.start);
+      const b = lowerBound(t, request.end, a);
+      return [{ t: t.subarray(a, b), v: p.columns.v.subarray(a, b) }];
+    });
     const { t, v } = concatRanges(pieces);
     if (t.length === 0) return [];
     return [{ name: PWV_FIELD, t, fields: new Map([[PWV_FIELD, v]]), finalizedUntil: t[t.length - 1]! }];

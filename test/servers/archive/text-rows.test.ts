@@ -60,3 +60,25 @@ test('an unterminated last line is read provisionally and not counted as consume
   assert.equal(partial.r.provisionalRows, 0);
   assert.equal(partial.report.malformed, 0, 'a line still being written is not malformed');
 });
+
+test('numbers are read exactly as Number() reads them, fast path or not', () => {
+  let seed = 12345;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const tokens: string[] = ['0', '-0', '+7', '1.', '.5', '-.25', '0.1', '0.3', '1e3', '-2.5E-3', '1546300800.000000', '9007199254740993', '123456789012345.6'];
+  for (let i = 0; i < 5000; i++) {
+    const int = String(Math.floor(rnd() * 10 ** Math.floor(rnd() * 12)));
+    const frac = String(Math.floor(rnd() * 10 ** Math.floor(rnd() * 10))).padStart(Math.floor(rnd() * 8), '0');
+    tokens.push(`${rnd() < 0.3 ? '-' : ''}${int}.${frac}`);
+  }
+  const text = tokens.map((x, i) => `${i} ${x}`).join('\n') + '\n';
+  const { v, report } = parse(text);
+  assert.equal(report.malformed, 0);
+  assert.equal(v.length, tokens.length);
+  tokens.forEach((x, i) => assert.ok(Object.is(v[i], Number(x)), `${x}: got ${v[i]}, Number gives ${Number(x)}`));
+});
+
+test('only decimal notation is data: hex, empty signs and stray characters are malformed', () => {
+  const { t, report } = parse('1 0x1A\n2 -\n3 1.2.3\n4 12abc\n5 1e\n6 7\n');
+  assert.deepEqual(t, [6]);
+  assert.equal(report.malformed, 5);
+});
