@@ -25,6 +25,12 @@ export interface DataFeedOptions {
   spool: { path: string; maxBytes: number; flushInterval?: number } | null;
   logger?: Logger;
   now?: FeedStoreOptions['now'];
+  /** ms `open` waits for the feed subscription before returning anyway (default 10000) */
+  joinWait?: number;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 export class DataFeedSource implements DataNodeSource {
@@ -67,9 +73,15 @@ export class DataFeedSource implements DataNodeSource {
     await source.feedClient.subscribe(topic, (ev) => void source.store.ingest(ev.args, ev.details.topic ?? topic), { match });
     source.feedClient.on('join', () => source.logger.info({ topic, match, url: source.feedClient.url }, 'following OCS feeds'));
     source.feedClient.on('fatal', (err: unknown) => source.logger.error({ err: describeError(err) }, 'gave up on the feeds connection'));
-    source.feedClient.start().catch(() => {
-      // reported through 'fatal'; the node keeps serving its buffer
-    });
+    // Wait (a while) for the subscription, so that a node reported as up
+    // already receives; past that, it keeps trying in the background and
+    // serves its buffer meanwhile.
+    const joined = source.feedClient.start().then(
+      () => true,
+      () => false, // reported through 'fatal'
+    );
+    const waited = await Promise.race([joined, delay(options.joinWait ?? 10_000).then(() => false)]);
+    if (!waited) source.logger.warn({ url: source.feedClient.url }, 'not subscribed to the feeds yet; serving the buffer while trying');
     return source;
   }
 

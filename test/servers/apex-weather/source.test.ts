@@ -4,7 +4,7 @@ import { appendFileSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApexWeatherSource } from '../../../src/servers/apex-weather/source.js';
-import { captureLog, eventually } from '../archive/log-capture.js';
+import { captureLog, eventually } from '../helpers/log-capture.js';
 import type { DataRequest } from '../../../src/datanode/source.js';
 
 // 2017-12-31T00:00:00Z: two daily files either side of a year boundary

@@ -4,7 +4,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, unlinkSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DirectoryIndex, type IndexChange } from '../../../src/servers/archive/directory-index.js';
-import { captureLog, eventually } from './log-capture.js';
+import { captureLog, eventually } from '../helpers/log-capture.js';
 
 const parseName = (n: string) => (n.endsWith('.dat') ? n.slice(0, -4) : null);
 

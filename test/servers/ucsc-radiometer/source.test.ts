@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { dayOfYearToUnix, parsePwvFileName } from '../../../src/servers/ucsc-radiometer/file-names.js';
 import { UcscRadiometerSource } from '../../../src/servers/ucsc-radiometer/source.js';
 import { pwvRow, writeSyntheticPwvArchive } from '../../../src/servers/ucsc-radiometer/synthetic.js';
-import { captureLog, eventually } from '../archive/log-capture.js';
+import { captureLog, eventually } from '../helpers/log-capture.js';
 import type { DataRequest } from '../../../src/datanode/source.js';
 
 const req = (start: number, end: number, fields = ['pwv']): DataRequest => ({ fields, start, end, minStride: null, maxPoints: null });
