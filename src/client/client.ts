@@ -145,6 +145,24 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
+/** A pattern URI: components separated by dots, any of them empty (wildcard), no blanks or '#'. */
+const PATTERN_URI = /^[^\s#]+$/;
+
+/**
+ * wampy's URI check refuses patterns whose last component is empty, such as
+ * the OCS aggregator's wildcard `observatory..feeds.` or the prefix
+ * `observatory.`; both are valid WAMP (the router checks every URI anyway).
+ * Pattern URIs get a looser check here; exact URIs keep wampy's.
+ */
+function allowEmptyPatternComponents(w: Wampy): void {
+  type Validate = (uri: string, isPatternBased: boolean, isWampAllowed: boolean) => boolean;
+  const internals = w as unknown as { _validateURI?: Validate };
+  const original = internals._validateURI;
+  if (typeof original !== 'function') return; // a wampy without this hook: nothing to loosen
+  internals._validateURI = (uri, isPatternBased, isWampAllowed) =>
+    isPatternBased ? PATTERN_URI.test(uri) && (isWampAllowed || !uri.startsWith('wamp.')) : original.call(w, uri, isPatternBased, isWampAllowed);
+}
+
 /**
  * One client connection to a router. Events: `join` (sessionId) when a
  * session is ready, `leave` (reason) when it is lost, `fatal` (error) when
@@ -368,6 +386,7 @@ export class WampClient extends EventEmitter {
       onError: (err: Error) => this.log.debug({ err: describeError(err) }, 'WAMP client error'),
       ...this.authOptions(),
     });
+    allowEmptyPatternComponents(w);
     this.wampy = w;
     const timeout = setTimeout(() => {
       this.sessionEnded(generation, new Error(`no WELCOME within ${this.options.connectTimeout ?? 10_000} ms`));

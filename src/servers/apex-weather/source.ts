@@ -30,7 +30,9 @@ type Entry = IndexEntry<ApexFileKey>;
 /** One field's files, sorted by start, with a running maximum of their ends. */
 interface FieldFiles {
   files: Entry[];
-  /** maxEnd[i] = max(end of files[0..i]); non-decreasing, so binary-searchable */
+  /** the end of each file's span; the newest file's is open (it may still grow past its name) */
+  ends: Float64Array;
+  /** maxEnd[i] = max(ends[0..i]); non-decreasing, so binary-searchable */
   maxEnd: Float64Array;
 }
 
@@ -137,10 +139,13 @@ export class ApexWeatherSource implements DataNodeSource {
     const table = new Map<string, FieldFiles>();
     for (const [field, files] of byField) {
       files.sort((a, b) => a.key.start - b.key.start || a.key.end - b.key.end || (a.name < b.name ? -1 : 1));
+      const ends = Float64Array.from(files, (f) => f.key.end);
+      // The file being written may hold rows past the end its name gives.
+      ends[ends.length - 1] = Infinity;
       const maxEnd = new Float64Array(files.length);
       let m = -Infinity;
-      files.forEach((f, i) => (maxEnd[i] = m = Math.max(m, f.key.end)));
-      table.set(field, { files, maxEnd });
+      ends.forEach((e, i) => (maxEnd[i] = m = Math.max(m, e)));
+      table.set(field, { files, ends, maxEnd });
     }
     this.table = table;
     this.tableVersion = this.index.version;
@@ -162,6 +167,6 @@ function overlapping(ff: FieldFiles, start: number, end: number): Entry[] {
     else b = mid;
   }
   const out: Entry[] = [];
-  for (let i = lo; i < a; i++) if (files[i]!.key.end >= start) out.push(files[i]!);
+  for (let i = lo; i < a; i++) if (ff.ends[i]! >= start) out.push(files[i]!);
   return out;
 }

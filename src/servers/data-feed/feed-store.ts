@@ -7,7 +7,7 @@ import type { DataRequest, FieldsRequest, TimelineSamples } from '../../datanode
 import { RingBuffer, type ColumnKind, type ColumnValue } from '../../datanode/ring-buffer.js';
 import type { FieldInfo, FieldsReply, TimelineInfo } from '../../protocol/types.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
-import { fieldNames, type FeedSelector } from './naming.js';
+import { fieldNames, topicMatches, type FeedSelector } from './naming.js';
 import { parseFeedEvent, type FeedEvent, type ScalarValue } from './ocs-message.js';
 
 export interface FieldMeta {
@@ -65,6 +65,13 @@ export class FeedStore {
 
   /** One event's positional arguments; `topic` is where it was published. */
   ingest(args: readonly unknown[], topic?: string): FeedEvent['kind'] | 'ignored' {
+    // the subscription delivers only followed feeds; this guards against a
+    // router that matches patterns more loosely
+    if (topic !== undefined && !topicMatches(this.options.selector, topic)) {
+      this.counts.ignored++;
+      this.logger.debug({ topic }, 'not a followed feed: ignored');
+      return 'ignored';
+    }
     let event: FeedEvent;
     try {
       event = parseFeedEvent(args);

@@ -28,10 +28,22 @@ export interface Subscription {
   match: 'exact' | 'wildcard';
 }
 
-/** the WAMP subscription that delivers exactly the selected feeds */
+/**
+ * The WAMP subscription that delivers the selected feeds, as OCS writes it:
+ * `observatory.<TARGET>.feeds.<FEED>` with an empty component for "any"
+ * (wildcard match), e.g. `observatory..feeds.` like the HK aggregator.
+ */
 export function subscriptionFor(sel: FeedSelector): Subscription {
   const topic = `${sel.addressRoot}.${sel.target ?? ''}.feeds.${sel.feed ?? ''}`;
   return { topic, match: sel.target !== null && sel.feed !== null ? 'exact' : 'wildcard' };
+}
+
+/** whether `topic` is `<root>.<instance>.feeds.<feed>` of a selected agent and feed */
+export function topicMatches(sel: FeedSelector, topic: string): boolean {
+  const parts = topic.split('.');
+  if (parts.length !== 4 || parts[0] !== sel.addressRoot || parts[2] !== 'feeds') return false;
+  const [, instance, , feed] = parts as [string, string, string, string];
+  return instance !== '' && feed !== '' && (sel.target === null || instance === sel.target) && (sel.feed === null || feed === sel.feed);
 }
 
 /** the original's field naming: lower case, spaces to underscores */

@@ -143,3 +143,17 @@ test('files whose spans overlap still give ascending times', async () => {
   source.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('the newest file of a field is followed past the end its name gives; older files are not', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sisock-apex-'));
+  writeFileSync(join(dir, 'A_windspeed_100_200.dat'), '100 1\n200 2\n250 2.5\n');
+  writeFileSync(join(dir, 'A_windspeed_1000_2000.dat'), '1000 10\n2000 20\n');
+  const source = new ApexWeatherSource({ dataDir: dir, rescanInterval: 0 });
+  await source.start();
+  appendFileSync(join(dir, 'A_windspeed_1000_2000.dat'), '2500 25\n');
+  const [tl] = await source.getData(req(['windspeed'], 2100, 3000));
+  assert.deepEqual([...tl!.t], [2500]);
+  assert.deepEqual(await source.getData(req(['windspeed'], 220, 900)), [], 'an older file is trusted to end where its name says');
+  source.close();
+  rmSync(dir, { recursive: true, force: true });
+});

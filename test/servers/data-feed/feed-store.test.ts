@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FeedStore } from '../../../src/servers/data-feed/feed-store.js';
-import { fieldNames, selectorPart, subscriptionFor, type FeedSelector } from '../../../src/servers/data-feed/naming.js';
+import { fieldNames, selectorPart, subscriptionFor, topicMatches, type FeedSelector } from '../../../src/servers/data-feed/naming.js';
 import type { DataRequest } from '../../../src/datanode/source.js';
 import { captureLog } from '../helpers/log-capture.js';
 import { FIXTURES, fixture } from './fixtures.js';
@@ -19,13 +19,27 @@ function values(x: unknown): unknown[] {
   return Array.from(x as ArrayLike<unknown>);
 }
 
-test('subscriptions: exact for one feed, wildcard patterns otherwise', () => {
-  assert.deepEqual(subscriptionFor(exact('LSA22YE', 'temperatures')), { topic: 'observatory.LSA22YE.feeds.temperatures', match: 'exact' });
-  assert.deepEqual(subscriptionFor({ addressRoot: 'observatory', target: null, feed: null }), { topic: 'observatory..feeds.', match: 'wildcard' });
-  assert.deepEqual(subscriptionFor({ addressRoot: 'observatory', target: 'A', feed: null }), { topic: 'observatory.A.feeds.', match: 'wildcard' });
+test('subscriptions: exact for one feed, OCS wildcard patterns otherwise; topics checked on arrival', () => {
+  const sel = (target: string | null, feed: string | null): FeedSelector => ({ addressRoot: 'observatory', target, feed });
+  assert.deepEqual(subscriptionFor(sel('LSA22YE', 'temperatures')), { topic: 'observatory.LSA22YE.feeds.temperatures', match: 'exact' });
+  assert.deepEqual(subscriptionFor(sel(null, null)), { topic: 'observatory..feeds.', match: 'wildcard' });
+  assert.deepEqual(subscriptionFor(sel(null, 'temperatures')), { topic: 'observatory..feeds.temperatures', match: 'wildcard' });
+  assert.deepEqual(subscriptionFor(sel('A', null)), { topic: 'observatory.A.feeds.', match: 'wildcard' });
+  assert.ok(topicMatches(sel(null, null), 'observatory.A.feeds.temps'));
+  assert.ok(topicMatches(sel('A', null), 'observatory.A.feeds.temps'));
+  for (const t of ['observatory.A.feeds', 'observatory.A.feeds.temps.x', 'observatory.A.data', 'observatoryX.A.feeds.t', 'observatory..feeds.t', 'observatory.B.feeds.t']) {
+    assert.ok(!topicMatches(sel('A', null), t), t);
+  }
   assert.equal(selectorPart('*'), null);
   assert.equal(selectorPart(''), null);
   assert.equal(selectorPart('x'), 'x');
+});
+
+test('events on topics that are not followed feeds are ignored before they are read', () => {
+  const { store, log } = storeFor({ addressRoot: 'observatory', target: null, feed: null });
+  assert.equal(store.ingest(['anything'], 'observatory.A.data'), 'ignored');
+  assert.equal(store.ingest(fixture(FIXTURES.fakeData).publish_args, 'observatory.fake-data1.feeds.false_temperatures'), 'data');
+  assert.equal(log.warnings().length, 0);
 });
 
 test('fields and timelines are named like the original (fixture derived names)', () => {
