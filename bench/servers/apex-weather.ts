@@ -5,7 +5,8 @@
 // baseline measured in the same run: the original server's way, which
 // listed the directory and parsed every file of the range on each request.
 // The files sit in the OS page cache in both cases, so "cold" means the
-// node's cache is empty, not the disk's.
+// node's cache is empty, not the disk's. Last, the same requests through a
+// router in this process (JSON) against the in-process answer.
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,8 +14,14 @@ import { performance } from 'node:perf_hooks';
 import { ApexWeatherSource } from '../../src/servers/apex-weather/source.js';
 import { APEX_FIELDS } from '../../src/servers/apex-weather/fields.js';
 import { writeSyntheticApexArchive } from '../../src/servers/apex-weather/synthetic.js';
+import { randomBytes } from 'node:crypto';
 import { buildDataReply } from '../../src/datanode/reply.js';
 import type { DataRequest, TimelineSamples } from '../../src/datanode/source.js';
+import { DataNodeServer } from '../../src/datanode/server.js';
+import { WampClient } from '../../src/client/client.js';
+import { Router } from '../../src/router/index.js';
+import { defaultRouterConfig } from '../../src/cli/router-defaults.js';
+import { dataNodeProcedures } from '../../src/protocol/uris.js';
 
 const YEAR_START = Date.UTC(2019, 0, 1) / 1000;
 const DAY = 86400;
@@ -85,6 +92,45 @@ function median(xs: number[]): number {
 
 const fmt = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1)).padStart(8);
 
+/** The same requests as a consumer makes them: through a router (in this process), JSON, warm cache. */
+async function throughRouter(dir: string): Promise<void> {
+  const secret = randomBytes(12).toString('hex');
+  const router = new Router(
+    defaultRouterConfig({ host: '127.0.0.1', tlsPort: 0, ocsPort: 0, realm: 'test_realm', serverSecret: secret, consumerSecret: randomBytes(12).toString('hex') }),
+  );
+  const [listener] = await router.start();
+  const url = listener!.urls.find((u) => u.startsWith('ws:'))!;
+  const source = new ApexWeatherSource({ dataDir: dir, rescanInterval: 0, cacheBytes: 512 * 1024 * 1024 });
+  await source.start();
+  const server = new DataNodeServer({ source, connection: { url, realm: 'test_realm', auth: { method: 'wampcra', authid: 'server', secret } }, announceRetry: 60_000 });
+  await server.start();
+  const consumer = new WampClient({ url, realm: 'test_realm' });
+  await consumer.start();
+  try {
+    console.log('');
+    console.log(`${'through the router (JSON, warm)'.padEnd(38)} ${'ms'.padStart(8)} ${'in-process ms'.padStart(14)} ${'ratio'.padStart(7)}`);
+    for (const c of cases()) {
+      const r = c.request;
+      const args = [r.fields, r.start, r.end, ...(r.minStride !== null ? [r.minStride] : [])];
+      const call = () => consumer.call(dataNodeProcedures(source.name).getData, args, undefined, { timeout: 60_000 });
+      await call(); // fills the cache
+      const via: number[] = [];
+      const direct: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        via.push((await time(call))[1]);
+        direct.push((await time(async () => buildDataReply(r, await source.getData(r))))[1]);
+      }
+      const v = median(via);
+      const d = median(direct);
+      console.log(`${c.name.padEnd(38)} ${fmt(v)} ${fmt(d).padStart(14)} ${(v / d).toFixed(1).padStart(7)}`);
+    }
+  } finally {
+    await consumer.close();
+    await server.close();
+    await router.close();
+  }
+}
+
 export async function run(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'sisock-bench-apex-'));
   try {
@@ -124,6 +170,7 @@ export async function run(): Promise<void> {
         `${c.name.padEnd(38)} ${fmt(coldMs)} ${fmt(w)} ${fmt(n)} ${(coldBytes / 1e6 / (readMs / 1000)).toFixed(0).padStart(10)} ${(naiveBytes / 1e6 / (n / 1000)).toFixed(0).padStart(10)} ${(n / coldMs).toFixed(1).padStart(10)} ${(n / w).toFixed(0).padStart(10)} ${String(points).padStart(7)}`,
       );
     }
+    await throughRouter(dir);
     console.log('');
     console.log('cold: fresh node, parses the files the request needs; warm: same request again (median of 7);');
     console.log('naive: the original approach, directory listing and full parse per request (median of 3).');
