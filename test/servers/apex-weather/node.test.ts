@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WampClient } from '../../../src/client/client.js';
@@ -142,4 +142,14 @@ test('rows appended while served, and a new file, are served', async () => {
   writeFileSync(join(dir, `APEX_winddirection_${d}_${d + 60}.dat`), `${d} 270\n${d + 60} 275.5\n`);
   await eventually(async () => 'winddirection' in (await getFields(c, 'apex_weather', 1, 0))[0], 'new field listed');
   assert.deepEqual((await getData(c, 'apex_weather', ['winddirection'], d, d + 120)).data.winddirection, [270, 275.5]);
+});
+
+test('a file that goes away while served is skipped; the other files are still served', async () => {
+  const all = await getData(c, 'apex_weather', ['temperature'], DAY0, DAY0 + 3 * 86400);
+  assert.equal(all.data.temperature!.length, 3 * 288);
+  unlinkSync(join(dir, `APEX_temperature_${DAY0 + 86400}_${DAY0 + 2 * 86400 - STEP}.dat`));
+  await eventually(async () => (await getData(c, 'apex_weather', ['temperature'], DAY0, DAY0 + 3 * 86400)).data.temperature!.length === 2 * 288, 'the gone day skipped');
+  const reply = await getData(c, 'apex_weather', ['temperature'], DAY0, DAY0 + 3 * 86400);
+  const kept = rows.get('temperature')!.filter((t) => t < DAY0 + 86400 || (t >= DAY0 + 2 * 86400 && t < DAY0 + 3 * 86400));
+  assert.deepEqual(reply.timeline.temperature!.t, kept);
 });

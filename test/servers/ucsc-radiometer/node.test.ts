@@ -104,3 +104,10 @@ test('a malformed line is logged and skipped; rows appended to today\'s file are
   const last = await getData(c, 'ucsc_radiometer', ['pwv'], -2400, 0);
   assert.deepEqual(last.data.pwv, [2.25]);
 });
+
+test('days without a file are gaps, not errors', async () => {
+  // the archive has 2016-12-30 .. 2017-01-01; ask for a week around it
+  const reply = await getData(c, 'ucsc_radiometer', ['pwv'], Date.UTC(2016, 11, 27) / 1000, Date.UTC(2017, 0, 4) / 1000);
+  const expected = ['PWV_UCSC_2016-365.txt', 'PWV_UCSC_2016-366.txt', 'PWV_UCSC_2017-001.txt'].flatMap(rowsOf);
+  assert.deepEqual(reply.timeline.pwv!.t, expected.map(([t]) => t));
+});
