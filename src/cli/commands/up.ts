@@ -45,7 +45,6 @@ export interface UpPart {
  */
 export const upParts: UpPart[] = [
   { name: 'weather', spec: (ctx) => ({ args: ['node', 'weather'], env: ctx.serverEnv }) },
-  { name: 'sensors', spec: (ctx) => ({ args: ['node', 'sensors'], env: ctx.serverEnv }) },
 ];
 
 export const upOptions = {
