@@ -97,7 +97,8 @@ test('a spoofed subtract for another session\'s node is refused', async () => {
     await spoofer.close();
   }
   assert.deepEqual(await nodes(), [{ name: 'apex_archive', description: 'Archived APEX weather.' }]);
-  assert.match(hub.stderr(), /refused: session_id is not the caller's session/);
+  // the hub logs asynchronously: wait for the line rather than assume it is there
+  await waitFor('the refusal in the hub log', () => /refused: session_id is not the caller's session/.test(hub.stderr()));
 });
 
 test('a node that stops answering is reported unresponsive, and sisock status shows it', async (t) => {

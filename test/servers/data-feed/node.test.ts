@@ -41,7 +41,8 @@ async function startNode(env: Record<string, string>): Promise<RunningCommand> {
 
 const NODE_A = { TARGET: 'sim1', FEED: 'temps', NAME: 'sim1', BUFFER_TIME: '3600' };
 
-async function runAgents(seconds: number): Promise<void> {
+/** Runs the agents for at least `seconds` and until `minSamples` samples of node A's feed went out (a loaded machine publishes slower). */
+async function runAgents(seconds: number, minSamples: number): Promise<void> {
   const agents = [
     new SimulatedAgent({
       agentId: 'sim1',
@@ -63,7 +64,8 @@ async function runAgents(seconds: number): Promise<void> {
     new SimulatedAgent({ agentId: 'sim2', feeds: [parseFeedSpec('temps:2:10:fake')], bufferTime: 0.3, publish: (topic, args) => publisher.publish(topic, args) }),
   ];
   for (const a of agents) a.start();
-  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const started = Date.now();
+  await eventually(() => Date.now() - started >= seconds * 1000 && total() > minSamples, `${minSamples} samples published`, 60_000);
   await Promise.all(agents.map((a) => a.stop()));
 }
 
@@ -86,7 +88,7 @@ before(async () => {
     startNode({ TARGET: 'sim1', FEED: 'temps', NAME: 'short', BUFFER_TIME: '2', SISOCK_SPOOL_MAX_MB: '0' }),
     startNode({ TARGET: '*', FEED: '*', NAME: 'everything', BUFFER_TIME: '1000000000', MAX_POINTS: '10', SISOCK_SPOOL_MAX_MB: '0' }),
   ]);
-  await runAgents(3);
+  await runAgents(3, 150);
 });
 
 after(async () => {
@@ -170,7 +172,7 @@ test('the buffer survives a restart of the node (clean stop, then a crash)', asy
   nodes[0] = await startNode(NODE_A);
   assert.deepEqual(await served('sim1', 'channel_00'), expected, 'restored after SIGTERM');
   // more samples, then SIGKILL: what was flushed (all but the last second at most) comes back
-  await runAgents(1.5);
+  await runAgents(1.5, total() + 30);
   await eventually(async () => (await served('sim1', 'channel_00')).length === published.get('channel_00')!.length, 'new samples arrived');
   await nodes[0]!.stop('SIGKILL');
   nodes[0] = await startNode(NODE_A);
