@@ -36,19 +36,42 @@ interface WsService {
 const TEXT = { binary: false, compress: false } as const;
 const BINARY = { binary: true, compress: false } as const;
 
+/** The socket under a ws WebSocket (ws keeps it in a private field). */
+function socketOf(ws: WebSocket): Socket | undefined {
+  return (ws as unknown as { _socket?: Socket })._socket;
+}
+
 class WsConnection implements Connection {
+  private readonly socket: Socket | undefined;
+  private corked = false;
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket?.uncork();
+  };
+
   constructor(
     private readonly ws: WebSocket,
     readonly serializer: Serializer,
     readonly info: TransportInfo,
-  ) {}
+  ) {
+    this.socket = socketOf(ws);
+  }
 
   get bufferedAmount(): number {
     return this.ws.bufferedAmount;
   }
 
   send(payload: string | Buffer): void {
-    if (this.ws.readyState === 1) this.ws.send(payload, this.serializer.binary ? BINARY : TEXT);
+    if (this.ws.readyState !== 1) return;
+    // Hold the socket's writes until the end of this tick: every message sent
+    // while handling one batch of incoming frames leaves in a single writev
+    // instead of one system call each (the main cost under load).
+    if (!this.corked && this.socket !== undefined) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
+    this.ws.send(payload, this.serializer.binary ? BINARY : TEXT);
   }
 
   close(code: number, reason: string): void {
