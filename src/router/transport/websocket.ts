@@ -99,6 +99,8 @@ export interface ListenerAddress {
   tls: boolean;
   /** WebSocket URLs of this listener, e.g. ws://127.0.0.1:8001/ws */
   urls: string[];
+  /** URLs of its HTTP services, e.g. http://127.0.0.1:8001/call */
+  httpUrls: string[];
 }
 
 export class WebSocketListener {
@@ -264,6 +266,7 @@ export class WebSocketListener {
       port: addr.port,
       tls: this.config.tls !== undefined,
       urls: paths.map((p) => `${scheme}://${host}:${addr.port}/${p}`),
+      httpUrls: [...this.httpServices.keys()].map((p) => `${this.config.tls ? 'https' : 'http'}://${host}:${addr.port}/${p}`),
     };
   }
 
