@@ -39,6 +39,8 @@ export interface BridgeOptions {
   nodeTimeoutMs?: number;
   /** reload every node's field list this often (0: only on events and on demand) */
   fieldsRefreshMs?: number;
+  /** least time between two reloads of a node's fields (or of the node list) asked for by unknown names */
+  reloadGapMs?: number;
   /** largest request body in bytes */
   bodyLimit?: number;
   /** credentials the bridge requires; none by default */
@@ -114,9 +116,8 @@ function corsOrigin(setting: string | undefined): string | boolean | string[] {
 export function sendError(reply: FastifyReply, status: number, message: string, code?: string): FastifyReply {
   // never 401: Grafana's proxy turns it into a login problem (grafana-json-protocol 2.3)
   const s = status === 401 ? 403 : status;
-  const error = statusText(s);
-  const body: Record<string, unknown> = { message, error, statusCode: s };
-  if (code) body.error = { code, message };
+  const body: Record<string, unknown> = { message, error: statusText(s), statusCode: s };
+  if (code) body.code = code;
   return reply.code(s).type('application/json; charset=utf-8').send(JSON.stringify(body));
 }
 
@@ -154,6 +155,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   const catalog = new Catalog(upstream, {
     logger: log.child({ part: 'catalog' }),
     refreshIntervalMs: options.fieldsRefreshMs ?? 0,
+    ...(options.reloadGapMs !== undefined ? { minReloadGapMs: options.reloadGapMs } : {}),
   });
   const fetcher = new Fetcher(upstream, { logger: log.child({ part: 'fetcher' }), nodeTimeoutMs: options.nodeTimeoutMs });
   service = new DataService(upstream, catalog, fetcher);
@@ -167,6 +169,9 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
     // keep-alive connections must not hold the process open at close
     forceCloseConnections: true,
     return503OnClosing: true,
+    // schemas say "string or number" for times, as Grafana and scripts send either
+    // and no coercion: a string where an array belongs is an error, not a one-item array
+    ajv: { customOptions: { allowUnionTypes: true, coerceTypes: false } },
   });
 
   // bodies: JSON whatever the content type says (or none), empty means {}
@@ -179,6 +184,12 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
     } catch (err) {
       done(new BadRequest(`the body is not valid JSON: ${(err as Error).message}`), undefined);
     }
+  });
+
+  // no body at all (SimpleJson's /tag-keys on Grafana 7 and older) reads as {}
+  app.addHook('preValidation', (request, _reply, done) => {
+    if (request.body === undefined && request.method === 'POST') request.body = {};
+    done();
   });
 
   app.decorateRequest('clientSignal', {
@@ -254,7 +265,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
       await scope.register(simpleJsonPlugin, deps);
       await scope.register(grafanaJsonPlugin, deps);
       await scope.register(restPlugin, { ...deps, prefix: '/api/v1' });
-      if (options.monitorDir) await scope.register(monitorPlugin, { root: options.monitorDir, prefix: '/monitor' });
+      if (options.monitorDir) await scope.register(monitorPlugin, { root: options.monitorDir });
     },
     { prefix: basePath },
   );

@@ -21,8 +21,9 @@ export const queryBodySchema = {
     range: rangeSchema,
     targets: { type: 'array' },
     interval: { type: ['string', 'null'] },
-    intervalMs: { type: ['number', 'null'] },
-    maxDataPoints: { type: ['number', 'null'] },
+    // numbers, or numeric strings from hand-made clients
+    intervalMs: { type: ['number', 'string', 'null'] },
+    maxDataPoints: { type: ['number', 'string', 'null'] },
     adhocFilters: filterList,
     filters: filterList,
     requestId: { type: ['string', 'number', 'null'] },
