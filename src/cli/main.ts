@@ -10,7 +10,12 @@ export interface Command {
   load: () => Promise<{ run: (argv: string[]) => Promise<number> }>;
 }
 
-export const commands: Record<string, Command> = {};
+export const commands: Record<string, Command> = {
+  up: { summary: 'start the whole system (router, hub, data nodes) with embedded defaults', load: () => import('./commands/up.js') },
+  status: { summary: 'list the data nodes the hub knows, with field counts and health', load: () => import('./commands/status.js') },
+  hub: { summary: 'run the hub (the list of data node servers)', load: () => import('./commands/hub.js') },
+  node: { summary: 'run a data node server: sisock node <kind> (weather, ...)', load: () => import('./commands/node.js') },
+};
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -4,8 +4,11 @@
 // min_stride / MAX_POINTS, building replies in the contract's exact shape).
 import type { FieldsReply } from '../protocol/types.js';
 
-/** Values of one field on one timeline, index-aligned with the timeline's times. */
-export type FieldSamples = Float64Array | ArrayLike<number | null> | string[] | boolean[];
+/**
+ * Values of one field on one timeline, index-aligned with the timeline's
+ * times. Missing values: NaN or null for numbers, null for strings and bools.
+ */
+export type FieldSamples = Float64Array | ArrayLike<number | null> | (string | null)[] | (boolean | null)[];
 
 /** Samples of one timeline in a requested range. */
 export interface TimelineSamples {

@@ -19,6 +19,12 @@ export const HUB = {
    * that joined before it announce themselves again. No arguments.
    */
   ready: `${URI_PREFIX}.data_node.hub_ready`,
+  /**
+   * procedure (our addition): () -> {hub, nodes}: every node with its session,
+   * since when it is listed and what the liveness probe saw. Under
+   * `consumer.` so that consumer roles may call it.
+   */
+  status: `${URI_PREFIX}.consumer.get_hub_status`,
 } as const;
 
 /** The two procedures every data node server named `node` registers. */

@@ -1,0 +1,57 @@
+// `sisock hub`: keeps the list of data node servers on the router until
+// SIGINT/SIGTERM. Exit codes: 0 stopped, 1 failed, 2 usage, 3 another hub
+// holds the hub's procedures.
+import { describeError } from '../../client/errors.js';
+import { Hub } from '../../hub/hub.js';
+import { createLogger } from '../../log/logger.js';
+import { clientOptionsFrom, connectionOptions } from '../connection.js';
+import { formatHelp, parseCommandLine, UsageError, type OptionSpecs } from '../options.js';
+import { untilStopped } from '../signals.js';
+
+export const hubOptions = {
+  ...connectionOptions,
+  probeInterval: { flag: 'probe-interval', type: 'number', env: 'SISOCK_HUB_PROBE_INTERVAL', key: 'hub.probe_interval', default: 30, description: 'seconds between liveness probes of every data node; 0: no probe' },
+  probeTimeout: { flag: 'probe-timeout', type: 'number', env: 'SISOCK_HUB_PROBE_TIMEOUT', key: 'hub.probe_timeout', default: 10, description: 'seconds a data node has to answer a probe' },
+  requireCallerDisclosure: { flag: 'require-caller-disclosure', type: 'boolean', env: 'SISOCK_HUB_REQUIRE_DISCLOSURE', key: 'hub.require_caller_disclosure', default: false, description: "refuse add/subtract when the router does not disclose the caller's session" },
+  claimTimeout: { flag: 'claim-timeout', type: 'number', env: 'SISOCK_CLAIM_TIMEOUT', key: 'hub.claim_timeout', default: 10, description: 'seconds to keep retrying while another session holds the hub procedures' },
+} satisfies OptionSpecs;
+
+export async function run(argv: string[]): Promise<number> {
+  let hub: Hub;
+  try {
+    const parsed = parseCommandLine(hubOptions, argv);
+    if (parsed.help) {
+      console.log(formatHelp('sisock hub [options]', hubOptions));
+      return 0;
+    }
+    const o = parsed.options;
+    if (o.probeInterval < 0 || o.probeTimeout <= 0) throw new UsageError('--probe-interval must be >= 0 and --probe-timeout > 0');
+    const log = createLogger('hub');
+    hub = new Hub({
+      connection: clientOptionsFrom(o, log),
+      logger: log,
+      probe: { interval: o.probeInterval * 1000, timeout: o.probeTimeout * 1000 },
+      requireCallerDisclosure: o.requireCallerDisclosure,
+      claimTimeout: o.claimTimeout * 1000,
+    });
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`sisock hub: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  let fatal: unknown;
+  hub.client.on('fatal', (err: unknown) => (fatal = err));
+  try {
+    await hub.start();
+  } catch (err) {
+    console.error(`sisock hub: ${describeError(err)}`);
+    await hub.close();
+    return /procedure_already_exists/.test(describeError(fatal ?? err)) ? 3 : 1;
+  }
+  console.log(`sisock hub: serving the data node list on ${hub.client.url} (realm ${hub.client.realm})`);
+  const how = await untilStopped(hub.client);
+  await hub.close();
+  return how === 'fatal' ? 1 : 0;
+}

@@ -1,0 +1,479 @@
+// How our components talk to the router: one long-lived client that joins a
+// realm, keeps trying with backoff while the router is away, and on every new
+// session restores what its owner registered and subscribed, then runs the
+// owner's join hooks (a data node announces itself there).
+//
+// Built on wampy. wampy can reconnect by itself, but at a fixed interval and
+// with its own idea of what to restore; we switch that off and start a fresh
+// wampy instance for every attempt, so no state of a dead session leaks into
+// the next one.
+import { EventEmitter } from 'node:events';
+import type { WebSocket } from 'ws';
+import { Wampy } from 'wampy';
+import { JsonSerializer } from 'wampy/JsonSerializer.js';
+import { MsgpackSerializer } from 'wampy/MsgpackSerializer.js';
+import { CborSerializer } from 'wampy/CborSerializer.js';
+import { sign as signWampCra } from 'wampy/wampcra.js';
+import { silentLogger, type Logger } from '../log/logger.js';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { CallTimeoutError, describeError, FatalClientError, NotConnectedError, toWampError, WampError } from './errors.js';
+import { webSocketClass, type TransportOptions } from './transport.js';
+
+export type SerializerName = 'json' | 'msgpack' | 'cbor';
+
+export type Auth =
+  | { method: 'anonymous' }
+  | { method: 'wampcra'; authid: string; secret: string }
+  | { method: 'ticket'; authid: string; ticket: string };
+
+export interface ClientOptions {
+  /** ws:// or wss:// URL of the router, e.g. wss://127.0.0.1:8080/ws */
+  url: string;
+  realm: string;
+  /** default anonymous */
+  auth?: Auth;
+  /** PEM certificate(s) of the CA to trust for wss:// (the site's own CA) */
+  ca?: TransportOptions['ca'];
+  /** default json (the contract's baseline) */
+  serializer?: SerializerName;
+  /** reconnection delays; false: give up when the connection is lost or cannot be made */
+  reconnect?: Partial<BackoffOptions> | false;
+  /** ms allowed for one connection attempt up to WELCOME (default 10000) */
+  connectTimeout?: number;
+  /** largest message accepted, bytes (default 64 MiB) */
+  maxPayload?: number;
+  logger?: Logger;
+  /**
+   * Which errors of a session's setup (restoring, join hooks) stop the client
+   * instead of retrying. FatalClientError always does.
+   */
+  isFatal?: (err: unknown) => boolean;
+}
+
+export interface InvocationDetails {
+  /** the caller's session id, when the router discloses it */
+  caller?: number;
+  caller_authid?: string;
+  caller_authrole?: string;
+  /** the procedure called (pattern-based registrations) */
+  procedure?: string;
+  [key: string]: unknown;
+}
+
+export interface Invocation {
+  args: unknown[];
+  kwargs: Record<string, unknown>;
+  details: InvocationDetails;
+}
+
+export interface CallResult {
+  args: unknown[];
+  kwargs: Record<string, unknown>;
+}
+
+/** What a handler returns: positional and keyword results, or nothing. */
+export type HandlerResult = { args?: unknown[]; kwargs?: Record<string, unknown> } | void | null | undefined;
+
+export type ProcedureHandler = (invocation: Invocation) => HandlerResult | Promise<HandlerResult>;
+
+export interface EventInfo {
+  args: unknown[];
+  kwargs: Record<string, unknown>;
+  details: { topic?: string; publisher?: number; [key: string]: unknown };
+}
+
+export type EventHandler = (event: EventInfo) => void | Promise<void>;
+
+export interface RegisterOptions {
+  match?: 'exact' | 'prefix' | 'wildcard';
+  invoke?: 'single' | 'roundrobin' | 'random' | 'first' | 'last';
+}
+
+export interface SubscribeOptions {
+  match?: 'exact' | 'prefix' | 'wildcard';
+}
+
+export interface CallOptions {
+  /** ms to wait for the result; 0 or unset: no limit */
+  timeout?: number;
+  /** ask the router to tell the callee who calls */
+  discloseMe?: boolean;
+}
+
+export interface PublishOptions {
+  /** do not deliver to this session's own subscriptions (default true, as WAMP) */
+  excludeMe?: boolean;
+}
+
+/** Runs on every new session, after registrations and subscriptions are restored. */
+export type JoinHook = (session: { sessionId: number }) => void | Promise<void>;
+
+/** wampy types its socket constructor as the browser's; ours is `ws`, which it drives the same way. */
+type WampyWebSocket = NonNullable<NonNullable<ConstructorParameters<typeof Wampy>[1]>['ws']>;
+
+type State = 'idle' | 'connecting' | 'joined' | 'waiting' | 'closed';
+
+interface Registration {
+  handler: ProcedureHandler;
+  options: RegisterOptions;
+}
+
+interface Subscription {
+  uri: string;
+  handler: EventHandler;
+  options: SubscribeOptions;
+}
+
+const SERIALIZERS = {
+  json: () => new JsonSerializer(),
+  msgpack: () => new MsgpackSerializer(),
+  cbor: () => new CborSerializer(),
+} as const;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/**
+ * One client connection to a router. Events: `join` (sessionId) when a
+ * session is ready, `leave` (reason) when it is lost, `fatal` (error) when
+ * the client gives up.
+ */
+export class WampClient extends EventEmitter {
+  readonly url: string;
+  readonly realm: string;
+  private readonly options: ClientOptions;
+  private readonly log: Logger;
+  private readonly backoff: BackoffOptions | null;
+  private readonly registrations = new Map<string, Registration>();
+  private readonly subscriptions = new Map<string, Subscription>();
+  private readonly joinHooks: JoinHook[] = [];
+  private state: State = 'idle';
+  /** bumped whenever a session attempt ends: callbacks of older attempts are ignored */
+  private generation = 0;
+  private wampy: Wampy | null = null;
+  private socket: WebSocket | null = null;
+  /** registrations and subscriptions made in the current session */
+  private live = { registrations: new Set<string>(), subscriptions: new Set<string>() };
+  private attempt = 0;
+  private everJoined = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private firstJoin: { promise: Promise<void>; resolve: () => void; reject: (err: unknown) => void };
+
+  constructor(options: ClientOptions) {
+    super();
+    this.options = options;
+    this.url = options.url;
+    this.realm = options.realm;
+    this.log = (options.logger ?? silentLogger).child({ url: options.url, realm: options.realm });
+    this.backoff = options.reconnect === false ? null : { ...DEFAULT_BACKOFF, ...options.reconnect };
+    let resolve!: () => void;
+    let reject!: (err: unknown) => void;
+    const promise = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    promise.catch(() => {}); // start() hands it out; unobserved rejections must not crash
+    this.firstJoin = { promise, resolve, reject };
+  }
+
+  /** The current session's id, or null when not joined. */
+  get sessionId(): number | null {
+    return this.state === 'joined' || this.state === 'connecting' ? (this.wampy?.getSessionId() ?? null) : null;
+  }
+
+  get joined(): boolean {
+    return this.state === 'joined';
+  }
+
+  /**
+   * Connects; resolves once the first session has joined and is set up.
+   * Rejects on a fatal setup error, or when reconnecting is off and the first
+   * attempt fails.
+   */
+  start(): Promise<void> {
+    if (this.state === 'idle') void this.connect();
+    return this.firstJoin.promise;
+  }
+
+  /** Says GOODBYE and stops reconnecting. */
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.generation++;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.firstJoin.reject(new NotConnectedError('client closed'));
+    const w = this.wampy;
+    const socket = this.socket;
+    this.wampy = null;
+    this.socket = null;
+    if (w?.getSessionId()) {
+      await Promise.race([w.disconnect().catch(() => {}), delay(1000)]);
+    }
+    if (socket && socket.readyState !== socket.CLOSED) socket.terminate();
+  }
+
+  /** Runs `hook` on every new session, after restoring; a throw ends that session (retried unless fatal). */
+  onJoin(hook: JoinHook): void {
+    this.joinHooks.push(hook);
+  }
+
+  /**
+   * Registers a procedure now (when joined) and again on every later
+   * session. Rejects with the router's error if the registration is refused
+   * now; it is then forgotten.
+   */
+  async register(uri: string, handler: ProcedureHandler, options: RegisterOptions = {}): Promise<void> {
+    if (this.registrations.has(uri)) throw new Error(`${uri} is already registered by this client`);
+    this.registrations.set(uri, { handler, options });
+    const w = this.currentSession();
+    if (w && !this.live.registrations.has(uri)) {
+      try {
+        await this.registerOn(w, uri);
+      } catch (err) {
+        this.registrations.delete(uri);
+        throw toWampError(err);
+      }
+    }
+  }
+
+  /** Subscribes now (when joined) and again on every later session. */
+  async subscribe(uri: string, handler: EventHandler, options: SubscribeOptions = {}): Promise<void> {
+    const key = `${options.match ?? 'exact'} ${uri}`;
+    if (this.subscriptions.has(key)) throw new Error(`${uri} is already subscribed by this client`);
+    this.subscriptions.set(key, { uri, handler, options });
+    const w = this.currentSession();
+    if (w && !this.live.subscriptions.has(key)) {
+      try {
+        await this.subscribeOn(w, key);
+      } catch (err) {
+        this.subscriptions.delete(key);
+        throw toWampError(err);
+      }
+    }
+  }
+
+  /** Calls a procedure. Throws NotConnectedError without a session, WampError for errors sent back. */
+  async call(uri: string, args: unknown[] = [], kwargs?: Record<string, unknown>, options: CallOptions = {}): Promise<CallResult> {
+    const w = this.currentSession();
+    if (!w) throw new NotConnectedError(`not connected to ${this.url}: cannot call ${uri}`);
+    const payload = { argsList: args, ...(kwargs && Object.keys(kwargs).length > 0 ? { argsDict: kwargs } : {}) };
+    const pending = w.call(uri, payload, options.discloseMe ? { disclose_me: true } : {});
+    const reqId = w.getOpStatus().reqId;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const result = options.timeout
+        ? await Promise.race([
+            pending,
+            new Promise<never>((_, reject) => {
+              timer = setTimeout(() => reject(new CallTimeoutError(uri, options.timeout!)), options.timeout);
+            }),
+          ])
+        : await pending;
+      return { args: result.argsList ?? [], kwargs: result.argsDict ?? {} };
+    } catch (err) {
+      if (err instanceof CallTimeoutError) {
+        pending.catch(() => {});
+        try {
+          w.cancel(reqId, { mode: 'killnowait' });
+        } catch {
+          // the router may not support canceling; the late answer is ignored
+        }
+      }
+      throw toWampError(err);
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  }
+
+  /** Publishes an event (acknowledged by the router). */
+  async publish(uri: string, args: unknown[] = [], kwargs?: Record<string, unknown>, options: PublishOptions = {}): Promise<void> {
+    const w = this.currentSession();
+    if (!w) throw new NotConnectedError(`not connected to ${this.url}: cannot publish ${uri}`);
+    const payload = { argsList: args, ...(kwargs && Object.keys(kwargs).length > 0 ? { argsDict: kwargs } : {}) };
+    try {
+      await w.publish(uri, payload, options.excludeMe === false ? { exclude_me: false } : {});
+    } catch (err) {
+      throw toWampError(err);
+    }
+  }
+
+  // ---- session lifecycle ----
+
+  private currentSession(): Wampy | null {
+    const w = this.wampy;
+    return (this.state === 'joined' || this.state === 'connecting') && w && w.getSessionId() ? w : null;
+  }
+
+  private authOptions(): Record<string, unknown> {
+    const auth = this.options.auth ?? { method: 'anonymous' };
+    switch (auth.method) {
+      case 'anonymous':
+        return {};
+      case 'wampcra': {
+        const sign = signWampCra(auth.secret);
+        return {
+          authid: auth.authid,
+          authmethods: ['wampcra'],
+          onChallenge: (method: string, extra: Record<string, unknown>) => {
+            if (method !== 'wampcra') throw new Error(`router asked for ${method}, we offered wampcra`);
+            return sign(method, extra as { challenge: string; salt?: string; iterations?: number; keylen?: number });
+          },
+        };
+      }
+      case 'ticket':
+        return {
+          authid: auth.authid,
+          authmethods: ['ticket'],
+          onChallenge: (method: string) => {
+            if (method !== 'ticket') throw new Error(`router asked for ${method}, we offered ticket`);
+            return auth.ticket;
+          },
+        };
+    }
+  }
+
+  private async connect(): Promise<void> {
+    if (this.state === 'closed') return;
+    this.state = 'connecting';
+    const generation = ++this.generation;
+    this.live = { registrations: new Set(), subscriptions: new Set() };
+    // wampy reports a refused or failed connection as a bare close; keep the socket's own reason.
+    let transportError: Error | undefined;
+    const WebSocketClass = webSocketClass(
+      { ca: this.options.ca, maxPayload: this.options.maxPayload, handshakeTimeout: this.options.connectTimeout ?? 10_000 },
+      (ws) => {
+        ws.on('error', (err) => (transportError ??= err));
+        if (generation === this.generation) this.socket = ws;
+      },
+    );
+    const w = new Wampy(this.url, {
+      realm: this.realm,
+      autoReconnect: false,
+      uriValidation: 'loose', // OCS topics carry upper case and dashes
+      serializer: SERIALIZERS[this.options.serializer ?? 'json'](),
+      ws: WebSocketClass as unknown as WampyWebSocket,
+      onClose: () => this.sessionEnded(generation, transportError ?? new NotConnectedError('connection closed')),
+      onError: (err: Error) => this.log.debug({ err: describeError(err) }, 'WAMP client error'),
+      ...this.authOptions(),
+    });
+    this.wampy = w;
+    const timeout = setTimeout(() => {
+      this.sessionEnded(generation, new Error(`no WELCOME within ${this.options.connectTimeout ?? 10_000} ms`));
+    }, this.options.connectTimeout ?? 10_000);
+    try {
+      await w.connect();
+      clearTimeout(timeout);
+      if (generation !== this.generation) return;
+      const sessionId = w.getSessionId()!;
+      await Promise.all([
+        ...[...this.registrations.keys()].map((uri) => this.registerOn(w, uri)),
+        ...[...this.subscriptions.keys()].map((key) => this.subscribeOn(w, key)),
+      ]);
+      for (const hook of this.joinHooks) {
+        if (generation !== this.generation) return;
+        await hook({ sessionId });
+      }
+      if (generation !== this.generation) return;
+      this.state = 'joined';
+      this.attempt = 0;
+      this.everJoined = true;
+      this.log.info({ session: sessionId }, 'joined the router');
+      this.emit('join', sessionId);
+      this.firstJoin.resolve();
+    } catch (err) {
+      clearTimeout(timeout);
+      this.sessionEnded(generation, transportError ?? err);
+    }
+  }
+
+  private async registerOn(w: Wampy, uri: string): Promise<void> {
+    const reg = this.registrations.get(uri);
+    if (!reg) return;
+    this.live.registrations.add(uri);
+    try {
+      await w.register(uri, (data) => this.invoke(uri, reg.handler, data), { ...reg.options });
+    } catch (err) {
+      this.live.registrations.delete(uri);
+      throw toWampError(err);
+    }
+  }
+
+  private async subscribeOn(w: Wampy, key: string): Promise<void> {
+    const sub = this.subscriptions.get(key);
+    if (!sub) return;
+    this.live.subscriptions.add(key);
+    try {
+      await w.subscribe(sub.uri, (data) => this.deliver(sub, data), { ...sub.options });
+    } catch (err) {
+      this.live.subscriptions.delete(key);
+      throw toWampError(err);
+    }
+  }
+
+  /** Runs a handler for one INVOCATION and shapes its outcome for wampy. */
+  private async invoke(
+    uri: string,
+    handler: ProcedureHandler,
+    data: { details: Record<string, unknown>; argsList?: unknown[]; argsDict?: Record<string, unknown> },
+  ): Promise<{ argsList?: unknown[]; argsDict?: Record<string, unknown> } | null> {
+    let result: HandlerResult;
+    try {
+      result = await handler({ args: data.argsList ?? [], kwargs: data.argsDict ?? {}, details: data.details as InvocationDetails });
+    } catch (err) {
+      // wampy turns a thrown {error, argsList, argsDict} into an ERROR message.
+      if (err instanceof WampError) throw { error: err.uri, argsList: err.args, argsDict: err.kwargs };
+      this.log.error({ procedure: uri, err: describeError(err), stack: (err as Error)?.stack }, 'procedure failed');
+      throw { error: 'wamp.error.runtime_error', argsList: [`${uri} failed: ${describeError(err)}`] };
+    }
+    if (!result || (result.args === undefined && result.kwargs === undefined)) return null;
+    return { argsList: result.args ?? [], ...(result.kwargs ? { argsDict: result.kwargs } : {}) };
+  }
+
+  private async deliver(sub: Subscription, data: { details: Record<string, unknown>; argsList?: unknown[]; argsDict?: Record<string, unknown> }): Promise<void> {
+    try {
+      await sub.handler({ args: data.argsList ?? [], kwargs: data.argsDict ?? {}, details: data.details as EventInfo['details'] });
+    } catch (err) {
+      this.log.error({ topic: sub.uri, err: describeError(err) }, 'event handler failed');
+    }
+  }
+
+  /** The current attempt or session is over (once per generation): decide what next. */
+  private sessionEnded(generation: number, err: unknown): void {
+    if (generation !== this.generation || this.state === 'closed') return;
+    const wasJoined = this.state === 'joined';
+    this.generation++;
+    const socket = this.socket;
+    this.wampy = null;
+    this.socket = null;
+    if (socket && socket.readyState !== socket.CLOSED) socket.terminate();
+
+    const fatal = err instanceof FatalClientError || (this.options.isFatal?.(err) ?? false);
+    if (fatal) {
+      this.state = 'closed';
+      this.log.error({ err: describeError(err) }, 'giving up');
+      this.emit('fatal', err);
+      this.firstJoin.reject(err);
+      return;
+    }
+    if (wasJoined) {
+      this.log.warn({ reason: describeError(err) }, 'lost the router session');
+      this.emit('leave', describeError(err));
+    }
+    if (!this.backoff) {
+      this.state = 'closed';
+      this.firstJoin.reject(err instanceof Error ? err : new NotConnectedError(describeError(err)));
+      if (this.everJoined) this.emit('fatal', err);
+      return;
+    }
+    this.state = 'waiting';
+    const wait = backoffDelay(this.attempt, this.backoff);
+    const level = this.attempt === 0 || this.attempt % 20 === 0 ? 'warn' : 'debug';
+    if (!wasJoined) this.log[level]({ reason: describeError(err), attempt: this.attempt + 1, retryInMs: wait }, 'cannot join the router; retrying');
+    this.attempt++;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.connect();
+    }, wait);
+  }
+}
