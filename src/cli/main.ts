@@ -15,6 +15,7 @@ export const commands: Record<string, Command> = {
   status: { summary: 'list the data nodes the hub knows, with field counts and health', load: () => import('./commands/status.js') },
   hub: { summary: 'run the hub (the list of data node servers)', load: () => import('./commands/hub.js') },
   node: { summary: 'run a data node server: sisock node <kind> (weather, ...)', load: () => import('./commands/node.js') },
+  http: { summary: 'run the HTTP bridge: Grafana data source, REST API, health and metrics', load: () => import('./commands/http.js') },
 };
 
 function version(): string {
