@@ -23,7 +23,7 @@ export const httpOptions = {
   user: { ...connectionOptions.user, default: 'simonsobs' },
   port: { flag: 'port', short: 'p', type: 'number', env: 'PORT', key: 'http.port', default: 5000, description: 'HTTP port (0: any free port)' },
   host: { flag: 'host', type: 'string', env: 'SISOCK_HTTP_HOST', key: 'http.host', default: '127.0.0.1', description: 'address to listen on (0.0.0.0 for every interface)' },
-  basePath: { flag: 'base-path', type: 'string', env: 'SISOCK_HTTP_BASE_PATH', key: 'http.base_path', default: '', description: 'serve everything under this path, e.g. /grafana' },
+  basePath: { flag: 'base-path', type: 'string', env: 'SISOCK_HTTP_BASE_PATH', key: 'http.base_path', description: 'serve everything under this path, e.g. /grafana (default: the root)' },
   nodeTimeout: { flag: 'node-timeout', type: 'number', env: 'SISOCK_HTTP_NODE_TIMEOUT', key: 'http.node_timeout', default: 10, description: 'seconds a data node has to answer before its targets get an error (the others are still answered)' },
   fieldsRefresh: { flag: 'fields-refresh', type: 'number', env: 'SISOCK_HTTP_FIELDS_REFRESH', key: 'http.fields_refresh', default: 300, description: 'seconds between reloads of every node\'s field list beside the hub\'s events; 0: never' },
   token: { flag: 'token', type: 'string', env: 'SISOCK_HTTP_TOKEN', key: 'http.token', description: 'require `Authorization: Bearer <token>` (wrong or none: 403)' },
