@@ -1,6 +1,7 @@
 // Grafana names a field `<data node>::<field>` (sisock-protocol). This module
 // splits and joins such names and matches them against what users type or
 // what Grafana's template variables produce (regex-formatted values).
+import { RE2JS } from 're2js';
 
 export const SEPARATOR = '::';
 
@@ -31,21 +32,25 @@ export function unescapeRegex(text: string): string {
 /** Longest pattern the bridge compiles from a request. */
 export const MAX_PATTERN_LENGTH = 2000;
 
-// A quantified group that itself contains a quantifier, e.g. `(a+)+`: the
-// shape of catastrophic backtracking. Such patterns are matched as plain text.
-const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*(?:[+*]|\{\d)/;
+/** A compiled user pattern. */
+export interface Pattern {
+  test(text: string): boolean;
+}
 
 /**
- * Compiles a user's pattern, or returns null when it is not a valid regular
- * expression or looks dangerous to run (too long, nested quantifiers).
+ * Compiles a user's pattern with RE2 semantics (linear-time matching, so no
+ * pattern can stall the server, unlike a backtracking engine on `(a|aa)+$`),
+ * or returns null when it is not a valid expression or is too long.
  */
-export function compilePattern(pattern: string, anchored: boolean): RegExp | null {
-  if (pattern.length > MAX_PATTERN_LENGTH || NESTED_QUANTIFIER.test(pattern)) return null;
+export function compilePattern(pattern: string, anchored: boolean): Pattern | null {
+  if (pattern.length > MAX_PATTERN_LENGTH) return null;
+  let re: RE2JS;
   try {
-    return new RegExp(anchored ? `^(?:${pattern})$` : pattern);
+    re = RE2JS.compile(pattern);
   } catch {
     return null;
   }
+  return anchored ? { test: (text) => re.matches(text) } : { test: (text) => re.test(text) };
 }
 
 /**

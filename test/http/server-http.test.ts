@@ -267,3 +267,41 @@ test('with a monitor folder: a browser opening the base URL is sent to /monitor/
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('garbage of every kind to every endpoint: a 4xx JSON message or a valid answer, never a 5xx, and the bridge goes on', async () => {
+  const b = await startBridge(new LocalUpstream([apexSource()]));
+  try {
+    const paths = ['/', '/search', '/query', '/annotations', '/tag-keys', '/tag-values', '/metrics', '/metric-payload-options', '/variable', '/api/v1/data', '/api/v1/refresh'];
+    const bodies = [
+      'null',
+      '[]',
+      '"text"',
+      '42',
+      'true',
+      '{"range": null}',
+      '{"range": {"from": [], "to": {}}}',
+      '{"range": {"from": "2017-07-14T00:00:00Z", "to": "2017-07-15T00:00:00Z"}, "targets": [null, 1, "x", {"target": {}}, {"target": "((("}, {"target": "\\u0000::\\ud800"}]}',
+      '{"range": {"from": 1e308, "to": -1e308}, "targets": []}',
+      '{"range": {"from": "2017-07-14T00:00:00Z", "to": "2017-07-15T00:00:00Z"}, "maxDataPoints": -5, "intervalMs": "abc", "targets": [{"target": ".*", "refId": 7}]}',
+      '{"target": {"$ne": 1}, "metric": [1, 2], "payload": {"target": ["a"]}, "key": {}, "fields": {}, "points": "x"}',
+      '{"__proto__": {"polluted": true}, "constructor": {"prototype": {"polluted": true}}}',
+      '{"fields": ["apex_archive::apex_humidity"], "from": "garbage", "to": null}',
+      '{"annotation": {"query": "(a|aa)+$"}, "range": {"from": "2017-07-14T00:00:00Z", "to": "2017-07-15T00:00:00Z"}}',
+      '{"deep": ' + '['.repeat(5000) + ']'.repeat(5000) + '}',
+      '\u00ff\u00fe binary-ish',
+    ];
+    for (const path of paths) {
+      for (const raw of bodies) {
+        const r = await request(b.url + path, { raw, headers: { 'content-type': 'application/json' } });
+        assert.ok(r.status < 500, `${path} ${raw.slice(0, 60)} -> ${r.status} ${r.text.slice(0, 200)}`);
+        assert.notEqual(r.json, undefined, `${path} answers JSON`);
+        if (r.status >= 400) assert.equal(typeof (r.json as { message: unknown }).message, 'string');
+      }
+    }
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    const health = await request(`${b.url}/`);
+    assert.equal(health.status, 200);
+  } finally {
+    await b.close();
+  }
+});
