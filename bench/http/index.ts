@@ -2,9 +2,10 @@
 // with maxDataPoints 1000, through the bridge (its own process) and the
 // router (its own process) to a synthetic data node (its own process, with
 // the hub), against the baseline of calling the same get_data on the node
-// directly over WAMP, side by side in one run. 20 concurrent clients each
-// way; latency p50/p99 and requests per second, and their ratios. Goal: the
-// bridge adds under 20% to the data node's own time.
+// directly over WAMP, side by side in one run, with 1 client (the latency
+// the bridge adds) and with 20 concurrent clients (all processes share the
+// machine's cores); latency p50/p99 and requests per second, and their
+// ratios. Goal: the bridge adds under 20% to the data node's own time.
 //
 // Every bridge request differs by a millisecond in its range, so the
 // bridge's coalescing of identical requests does not flatter it; a last
@@ -21,6 +22,8 @@ const BIN = fileURLToPath(new URL('../../../bin/sisock.js', import.meta.url));
 const NODE_PROCESS = fileURLToPath(new URL('./node-process.js', import.meta.url));
 const CONCURRENCY = 20;
 const REQUESTS = 200;
+/** set to a folder to write a CPU profile of the bridge process there */
+const PROFILE_DIR = process.env.BENCH_HTTP_PROFILE_DIR;
 const FIELDS = Array.from({ length: 10 }, (_, i) => `field_${i}`);
 const MAX_DATA_POINTS = 1000;
 
@@ -125,7 +128,7 @@ export async function run(): Promise<void> {
     const t0 = Number(n.match[1]);
     const t1 = Number(n.match[2]) + 0.1;
     const b = await spawnUntil(
-      [BIN, 'http', '--port', '0', '--url', url, '--user', 'server', '--node-timeout', '60', '--fields-refresh', '0'],
+      [...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), BIN, 'http', '--port', '0', '--url', url, '--user', 'server', '--node-timeout', '60', '--fields-refresh', '0'],
       { WAMP_SECRET: secret },
       /on http:\/\/127\.0\.0\.1:(\d+)\//,
       'the bridge',
@@ -160,26 +163,38 @@ export async function run(): Promise<void> {
     const viaBridge = (i: number): Promise<void> => post(agent, port, '/query', body(i)).then(() => undefined);
 
     console.log(
-      `HTTP bridge /query: ${FIELDS.length} fields x 1 day at 10 Hz, maxDataPoints ${MAX_DATA_POINTS} (min_stride ${stride} s), ` +
-        `${CONCURRENCY} concurrent clients, ${REQUESTS} requests each way; router, node and bridge in their own processes`,
+      `HTTP bridge /query: ${FIELDS.length} fields x 1 day at 10 Hz, maxDataPoints ${MAX_DATA_POINTS} (min_stride ${stride} s); ` +
+        'router, data node and bridge in their own processes; baseline: the same get_data called on the node over WAMP',
     );
     console.log(`  answer: ${(bytes / 1024).toFixed(0)} KiB of JSON per /query`);
-    // alternate the two, twice, so drift (CPU frequency, GC) hits both alike
-    const d1 = await load(REQUESTS / 2, CONCURRENCY, direct);
-    const h1 = await load(REQUESTS / 2, CONCURRENCY, viaBridge);
-    const d2 = await load(REQUESTS / 2, CONCURRENCY, (i) => direct(i + REQUESTS));
-    const h2 = await load(REQUESTS / 2, CONCURRENCY, (i) => viaBridge(i + REQUESTS));
     const merge = (a: Stats, b2: Stats): Stats => ({ p50: (a.p50 + b2.p50) / 2, p99: Math.max(a.p99, b2.p99), perSecond: (a.perSecond + b2.perSecond) / 2 });
-    const d = merge(d1, d2);
-    const h = merge(h1, h2);
-    console.log(`  direct get_data over WAMP:  ${fmt(d)}`);
-    console.log(`  /query through the bridge:  ${fmt(h)}`);
-    console.log(
-      `  ratio bridge/direct: p50 x${(h.p50 / d.p50).toFixed(2)}  p99 x${(h.p99 / d.p99).toFixed(2)}  ` +
-        `throughput x${(h.perSecond / d.perSecond).toFixed(2)}  (goal: latency under x1.20)`,
-    );
+    let offset = 0;
+    for (const [clients, requests] of [
+      [1, 40],
+      [CONCURRENCY, REQUESTS],
+    ] as const) {
+      // alternate the two, twice, so drift (CPU frequency, GC, other load) hits both alike
+      const half = requests / 2;
+      const run = (f: (i: number) => Promise<void>): Promise<Stats> => {
+        const base = (offset += requests);
+        return load(half, clients, (i) => f(base + i));
+      };
+      const d1 = await run(direct);
+      const h1 = await run(viaBridge);
+      const d2 = await run(direct);
+      const h2 = await run(viaBridge);
+      const d = merge(d1, d2);
+      const h = merge(h1, h2);
+      console.log(`  ${clients} client${clients > 1 ? 's' : ''}, ${requests} requests each way:`);
+      console.log(`    direct get_data over WAMP:  ${fmt(d)}`);
+      console.log(`    /query through the bridge:  ${fmt(h)}`);
+      console.log(
+        `    ratio bridge/direct: p50 x${(h.p50 / d.p50).toFixed(2)}  p99 x${(h.p99 / d.p99).toFixed(2)}  ` +
+          `throughput x${(h.perSecond / d.perSecond).toFixed(2)}  (goal: latency under x1.20)`,
+      );
+    }
     const same = await load(REQUESTS / 2, CONCURRENCY, () => viaBridge(0));
-    console.log(`  identical /query bodies (coalesced in the bridge): ${fmt(same)}`);
+    console.log(`  ${CONCURRENCY} clients sending identical /query bodies (coalesced in the bridge): ${fmt(same)}`);
   } finally {
     agent.destroy();
     await caller?.close();
