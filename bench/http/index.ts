@@ -22,6 +22,8 @@ const BIN = fileURLToPath(new URL('../../../bin/sisock.js', import.meta.url));
 const NODE_PROCESS = fileURLToPath(new URL('./node-process.js', import.meta.url));
 const CONCURRENCY = 20;
 const REQUESTS = 200;
+/** WAMP serializer of the bridge and of the baseline caller (json, the contract's baseline, or msgpack) */
+const SERIALIZER = (process.env.BENCH_HTTP_SERIALIZER ?? 'json') as 'json' | 'msgpack';
 /** set to a folder to write a CPU profile of the bridge process there */
 const PROFILE_DIR = process.env.BENCH_HTTP_PROFILE_DIR;
 const FIELDS = Array.from({ length: 10 }, (_, i) => `field_${i}`);
@@ -128,7 +130,7 @@ export async function run(): Promise<void> {
     const t0 = Number(n.match[1]);
     const t1 = Number(n.match[2]) + 0.1;
     const b = await spawnUntil(
-      [...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), BIN, 'http', '--port', '0', '--url', url, '--user', 'server', '--node-timeout', '60', '--fields-refresh', '0'],
+      [...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), BIN, 'http', '--port', '0', '--url', url, '--user', 'server', '--node-timeout', '60', '--fields-refresh', '0', '--serializer', SERIALIZER],
       { WAMP_SECRET: secret },
       /on http:\/\/127\.0\.0\.1:(\d+)\//,
       'the bridge',
@@ -136,7 +138,7 @@ export async function run(): Promise<void> {
     bridge = b.child;
     const port = Number(b.match[1]);
 
-    caller = new WampClient({ url, realm: 'test_realm', auth: { method: 'wampcra', authid: 'server', secret }, reconnect: false });
+    caller = new WampClient({ url, realm: 'test_realm', serializer: SERIALIZER, auth: { method: 'wampcra', authid: 'server', secret }, reconnect: false });
     await caller.start();
     const stride = strideSeconds({ fromMs: t0 * 1000, toMs: t1 * 1000, intervalMs: 60_000, maxDataPoints: MAX_DATA_POINTS }) as number;
     const uri = dataNodeProcedures('synthetic').getData;
@@ -164,7 +166,7 @@ export async function run(): Promise<void> {
 
     console.log(
       `HTTP bridge /query: ${FIELDS.length} fields x 1 day at 10 Hz, maxDataPoints ${MAX_DATA_POINTS} (min_stride ${stride} s); ` +
-        'router, data node and bridge in their own processes; baseline: the same get_data called on the node over WAMP',
+        `router, data node and bridge in their own processes; baseline: the same get_data called on the node over WAMP; ${SERIALIZER}`,
     );
     console.log(`  answer: ${(bytes / 1024).toFixed(0)} KiB of JSON per /query`);
     const merge = (a: Stats, b2: Stats): Stats => ({ p50: (a.p50 + b2.p50) / 2, p99: Math.max(a.p99, b2.p99), perSecond: (a.perSecond + b2.perSecond) / 2 });

@@ -117,6 +117,9 @@ export function instrumentUpstream(upstream: Upstream, metrics: BridgeMetrics): 
     get connected() {
       return upstream.connected;
     },
+    get where() {
+      return upstream.where;
+    },
     listNodes: (o?: CallOptions) => timed('get_data_node', '', () => upstream.listNodes(o)),
     getFields: (node, start, end, o) => timed('get_fields', node, () => upstream.getFields(node, start, end, o)),
     getData: (node, fields, start, end, stride, o) =>

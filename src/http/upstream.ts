@@ -20,6 +20,8 @@ export type UpstreamEvent =
 export interface Upstream {
   /** true while a session with the router is open */
   readonly connected: boolean;
+  /** where it connects (the router's URL), for messages */
+  readonly where?: string;
   /** the hub's list of data nodes (consumer.get_data_node) */
   listNodes(options?: CallOptions): Promise<DataNodeInfo[]>;
   /** a node's get_fields(start, end), sisock times */

@@ -70,6 +70,10 @@ export class WampUpstream implements Upstream {
     return this.client.joined;
   }
 
+  get where(): string {
+    return this.client.url;
+  }
+
   /**
    * Subscribes to the hub's events (restored by the client on every new
    * session) and starts connecting. Does not wait for the router: the

@@ -12,7 +12,7 @@ import type { NodeEntry } from '../catalog.js';
 import { filterNames, fullName } from '../names.js';
 import { dataCsv, dataJson, fetchData, nameList, parseDataQuery, restTime } from '../rest/data.js';
 import { forwardCatalog, LiveSamples, nodeJson, SseStream } from '../rest/live.js';
-import { sendError, type PluginDeps } from '../server.js';
+import { notConnected, sendError, type PluginDeps } from '../server.js';
 import { BadRequest } from '../time.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -117,7 +117,7 @@ export const restPlugin: FastifyPluginAsync<PluginDeps> = async (app, deps) => {
   const data = async (input: Record<string, unknown>, signal: AbortSignal, reply: FastifyReply): Promise<FastifyReply> => {
     const q = parseDataQuery(input);
     if (!deps.service.upstream.connected) {
-      return sendError(reply, 503, 'the sisock HTTP bridge is not connected to the WAMP router', 'no_session');
+      return sendError(reply, 503, notConnected(deps.service.upstream.where), 'no_session');
     }
     const outcome = await fetchData(q, deps.service, signal);
     if (!outcome.ok) return sendError(reply, outcome.status, outcome.message, 'data_failed');
