@@ -4,12 +4,12 @@
 // on SIGINT.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { alive, spawnSisock, waitFor } from '../helpers/sisock.js';
+import { alive, SISOCK_BIN, spawnSisock, waitFor } from '../helpers/sisock.js';
 
 /** pid and command line of each child of `pid` */
 function children(pid: number): { pid: number; args: string }[] {
@@ -75,5 +75,25 @@ test('sisock up starts everything, sisock status finds it, a crashed part restar
   } finally {
     await up.stop();
     await rm(cwd, { recursive: true, force: true });
+  }
+});
+
+test('a part whose supervisor dies without cleaning up stops by itself, even while it waits for the router', async () => {
+  // A stand-in supervisor: starts `sisock node weather` against a router that is not there, prints its pid.
+  const script = `
+    const { spawn } = require('node:child_process');
+    const c = spawn(process.execPath, [${JSON.stringify(SISOCK_BIN)}, 'node', 'weather', '--url', 'ws://127.0.0.1:9/ws'],
+      { stdio: 'ignore', env: { ...process.env, SISOCK_SUPERVISOR_PID: String(process.pid) } });
+    console.log(c.pid);
+    setInterval(() => {}, 1000);`;
+  const supervisor = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const pid = await new Promise<number>((resolve) => supervisor.stdout!.setEncoding('utf8').once('data', (d: string) => resolve(Number(d.trim()))));
+  try {
+    await waitFor('the node to be running', () => alive(pid));
+    supervisor.kill('SIGKILL');
+    await waitFor('the orphaned node to stop', () => !alive(pid), 10_000);
+  } finally {
+    supervisor.kill('SIGKILL');
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
   }
 });
