@@ -124,6 +124,7 @@ export function instrumentUpstream(upstream: Upstream, metrics: BridgeMetrics): 
     getFields: (node, start, end, o) => timed('get_fields', node, () => upstream.getFields(node, start, end, o)),
     getData: (node, fields, start, end, stride, o) =>
       timed('get_data', node, () => upstream.getData(node, fields, start, end, stride, o)),
+    ...(upstream.hubStatus ? { hubStatus: (o?: CallOptions) => timed('get_hub_status', '', () => upstream.hubStatus!(o)) } : {}),
     subscribe: (l) => upstream.subscribe(l),
     close: () => upstream.close(),
   };

@@ -35,6 +35,11 @@ export interface Upstream {
     minStride: number | null,
     options?: CallOptions,
   ): Promise<DataReply>;
+  /**
+   * The hub's own report (our hub's `consumer.get_hub_status`: liveness
+   * probes per node), when the hub offers one; an original hub does not.
+   */
+  hubStatus?(options?: CallOptions): Promise<unknown>;
   /** registers a listener; returns the function that removes it */
   subscribe(listener: (event: UpstreamEvent) => void): () => void;
   close(): Promise<void>;

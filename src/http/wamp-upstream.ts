@@ -119,6 +119,10 @@ export class WampUpstream implements Upstream {
     return reply.map(nodeInfo).filter((n): n is DataNodeInfo => n !== null);
   }
 
+  hubStatus(o?: CallOptions): Promise<unknown> {
+    return this.call(HUB.status, 'the sisock hub', [], undefined, o);
+  }
+
   async getFields(node: string, start: number, end: number, o?: CallOptions): Promise<FieldsReply> {
     const reply = await this.call(dataNodeProcedures(node).getFields, `data node '${node}'`, [start, end], undefined, o, [
       `${node} get_fields failed: `,
