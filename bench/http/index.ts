@@ -153,22 +153,29 @@ export async function run(): Promise<void> {
       if (i > 600) throw new Error('the bridge never listed the synthetic node');
       await new Promise((res) => setTimeout(res, 100));
     }
-    const body = (i: number): string =>
+    // as SimpleJson sends it (answered with time series) and as the JSON plugin does (answered with frames)
+    const body = (i: number, plugin: 'simplejson' | 'json'): string =>
       JSON.stringify({
         range: { from: new Date(t0 * 1000).toISOString(), to: new Date(t1 * 1000 + i).toISOString() },
         intervalMs: 60_000,
         interval: '1m',
         maxDataPoints: MAX_DATA_POINTS,
-        targets: FIELDS.map((f, k) => ({ target: `synthetic::${f}`, refId: String.fromCharCode(65 + k), type: 'timeserie' })),
+        targets: FIELDS.map((f, k) => ({
+          target: `synthetic::${f}`,
+          refId: String.fromCharCode(65 + k),
+          ...(plugin === 'simplejson' ? { type: 'timeserie' } : { payload: {}, editorMode: 'code' }),
+        })),
       });
-    const bytes = await post(agent, port, '/query', body(0));
-    const viaBridge = (i: number): Promise<void> => post(agent, port, '/query', body(i)).then(() => undefined);
+    const bytes = await post(agent, port, '/query', body(0, 'simplejson'));
+    const frameBytes = await post(agent, port, '/query', body(0, 'json'));
+    const viaBridge = (i: number): Promise<void> => post(agent, port, '/query', body(i, 'simplejson')).then(() => undefined);
+    const viaBridgeFrames = (i: number): Promise<void> => post(agent, port, '/query', body(i, 'json')).then(() => undefined);
 
     console.log(
       `HTTP bridge /query: ${FIELDS.length} fields x 1 day at 10 Hz, maxDataPoints ${MAX_DATA_POINTS} (min_stride ${stride} s); ` +
         `router, data node and bridge in their own processes; baseline: the same get_data called on the node over WAMP; ${SERIALIZER}`,
     );
-    console.log(`  answer: ${(bytes / 1024).toFixed(0)} KiB of JSON per /query`);
+    console.log(`  answer: ${(bytes / 1024).toFixed(0)} KiB of JSON as time series (SimpleJson), ${(frameBytes / 1024).toFixed(0)} KiB as frames (JSON plugin)`);
     const merge = (a: Stats, b2: Stats): Stats => ({ p50: (a.p50 + b2.p50) / 2, p99: Math.max(a.p99, b2.p99), perSecond: (a.perSecond + b2.perSecond) / 2 });
     let offset = 0;
     for (const [clients, requests] of [
@@ -183,19 +190,25 @@ export async function run(): Promise<void> {
       };
       const d1 = await run(direct);
       const h1 = await run(viaBridge);
+      const f1 = await run(viaBridgeFrames);
       const d2 = await run(direct);
       const h2 = await run(viaBridge);
+      const f2 = await run(viaBridgeFrames);
       const d = merge(d1, d2);
-      const h = merge(h1, h2);
       console.log(`  ${clients} client${clients > 1 ? 's' : ''}, ${requests} requests each way:`);
-      console.log(`    direct get_data over WAMP:  ${fmt(d)}`);
-      console.log(`    /query through the bridge:  ${fmt(h)}`);
-      console.log(
-        `    ratio bridge/direct: p50 x${(h.p50 / d.p50).toFixed(2)}  p99 x${(h.p99 / d.p99).toFixed(2)}  ` +
-          `throughput x${(h.perSecond / d.perSecond).toFixed(2)}  (goal: latency under x1.20)`,
-      );
+      console.log(`    direct get_data over WAMP:            ${fmt(d)}`);
+      for (const [label, h] of [
+        ['/query through the bridge, SimpleJson', merge(h1, h2)],
+        ['/query through the bridge, JSON plugin', merge(f1, f2)],
+      ] as const) {
+        console.log(`    ${label}: ${fmt(h)}`);
+        console.log(
+          `      ratio to direct: p50 x${(h.p50 / d.p50).toFixed(2)}  p99 x${(h.p99 / d.p99).toFixed(2)}  ` +
+            `throughput x${(h.perSecond / d.perSecond).toFixed(2)}  (goal: latency under x1.20)`,
+        );
+      }
     }
-    const same = await load(REQUESTS / 2, CONCURRENCY, () => viaBridge(0));
+    const same = await load(REQUESTS / 2, CONCURRENCY, () => viaBridgeFrames(0));
     console.log(`  ${CONCURRENCY} clients sending identical /query bodies (coalesced in the bridge): ${fmt(same)}`);
   } finally {
     agent.destroy();
