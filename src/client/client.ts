@@ -208,7 +208,7 @@ export class WampClient extends EventEmitter {
     this.firstJoin = { promise, resolve, reject };
   }
 
-  /** The current session's id, or null when not joined. */
+  /** The current session's id (also while its join hooks run), or null without a session. */
   get sessionId(): number | null {
     const id = this.state === 'joined' || this.state === 'connecting' ? (this.wampy?.getSessionId() ?? null) : null;
     return id === null ? null : Number(id);

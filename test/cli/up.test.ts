@@ -45,12 +45,14 @@ test('sisock up starts everything, sisock status finds it, a crashed part restar
   try {
     const out = up.stdout();
     t.diagnostic(out.split('\n').filter((l) => l.startsWith('sisock up:')).join('\n'));
-    assert.match(out, /sisock up: +router +wss?:\/\/127\.0\.0\.1:\d+\/ws/);
-    assert.match(out, /sisock up: +hub +serving the data node list on wss?:\/\//);
+    assert.match(out, /sisock up: made a CA and a server certificate/);
+    assert.match(out, /sisock up: +router +wss:\/\/127\.0\.0\.1:\d+\/ws \(secure, WAMP-CRA\) +ws:\/\/127\.0\.0\.1:\d+\/ws \(open/);
+    assert.match(out, /sisock up: +hub +serving the data node list on wss:\/\//, 'components join the secure listener, trusting the generated CA');
     assert.match(out, /sisock up: +weather +serving data node 'apex_archive'/);
     assert.match(out, /sisock up: +http +serving Grafana .* on http:\/\/127\.0\.0\.1:\d+\//);
     assert.match(out, /^router +\| sisock router: .* listening on/m, 'child output is prefixed with its name');
     assert.ok(existsSync(join(cwd, '.sisock', 'up.json')));
+    assert.ok(existsSync(join(cwd, '.sisock', 'tls', 'ca_cert.pem')));
     assert.equal(statSync(join(cwd, '.sisock', 'secrets', 'server')).mode & 0o777, 0o600, 'generated secrets are private');
 
     const rows = await waitFor('status to list the weather node', async () => {
