@@ -18,6 +18,8 @@ import { WampClient } from '../../src/client/client.js';
 import { dataNodeProcedures } from '../../src/protocol/uris.js';
 import { strideSeconds } from '../../src/http/time.js';
 
+export const description = "Grafana /query through the HTTP bridge vs the data node's own get_data over WAMP";
+
 const BIN = fileURLToPath(new URL('../../../bin/sisock.js', import.meta.url));
 const NODE_PROCESS = fileURLToPath(new URL('./node-process.js', import.meta.url));
 const CONCURRENCY = 20;
