@@ -109,6 +109,8 @@ export interface CallOptions {
   timeout?: number;
   /** ask the router to tell the callee who calls */
   discloseMe?: boolean;
+  /** cancels the call (WAMP CANCEL, mode killnowait) and rejects with wamp.error.canceled */
+  signal?: AbortSignal;
 }
 
 export interface PublishOptions {
@@ -317,21 +319,34 @@ export class WampClient extends EventEmitter {
     const w = this.currentSession();
     if (!w) throw new NotConnectedError(`not connected to ${this.url}: cannot call ${uri}`);
     const payload = { argsList: args, ...(kwargs && Object.keys(kwargs).length > 0 ? { argsDict: kwargs } : {}) };
+    if (options.signal?.aborted) throw new WampError('wamp.error.canceled', `call to ${uri} canceled`);
     const pending = w.call(uri, payload, options.discloseMe ? { disclose_me: true } : {});
     const reqId = w.getOpStatus().reqId;
     let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const limits: Promise<never>[] = [];
+    if (options.timeout) {
+      limits.push(
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new CallTimeoutError(uri, options.timeout!)), options.timeout);
+        }),
+      );
+    }
+    if (options.signal) {
+      const signal = options.signal;
+      limits.push(
+        new Promise<never>((_, reject) => {
+          onAbort = () => reject(new WampError('wamp.error.canceled', `call to ${uri} canceled`));
+          signal.addEventListener('abort', onAbort, { once: true });
+        }),
+      );
+    }
     try {
-      const result = options.timeout
-        ? await Promise.race([
-            pending,
-            new Promise<never>((_, reject) => {
-              timer = setTimeout(() => reject(new CallTimeoutError(uri, options.timeout!)), options.timeout);
-            }),
-          ])
-        : await pending;
-      return this.binary ? plainNumbers({ args: result.argsList ?? [], kwargs: result.argsDict ?? {} }) : { args: result.argsList ?? [], kwargs: result.argsDict ?? {} };
+      const result = limits.length > 0 ? await Promise.race([pending, ...limits]) : await pending;
+      const out = { args: result.argsList ?? [], kwargs: result.argsDict ?? {} };
+      return this.binary ? plainNumbers(out) : out;
     } catch (err) {
-      if (err instanceof CallTimeoutError) {
+      if (err instanceof CallTimeoutError || (err instanceof WampError && err.uri === 'wamp.error.canceled' && options.signal?.aborted)) {
         pending.catch(() => {});
         try {
           w.cancel(reqId, { mode: 'killnowait' });
@@ -342,6 +357,7 @@ export class WampClient extends EventEmitter {
       throw toWampError(err);
     } finally {
       if (timer) clearTimeout(timer);
+      if (onAbort) options.signal?.removeEventListener('abort', onAbort);
     }
   }
 

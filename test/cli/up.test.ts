@@ -39,7 +39,8 @@ test('sisock up starts everything, sisock status finds it, a crashed part restar
     cwd,
     timeout: 40_000,
     readyPattern: /everything is up[\s\S]*Ctrl-C stops everything\n/,
-    env: { WAMP_SECRET: '', SISOCK_CONSUMER_SECRET: '', SISOCK_URL: '', SISOCK_CA: '' },
+    // PORT 0: the HTTP bridge takes any free port (5000 may be in use)
+    env: { WAMP_SECRET: '', SISOCK_CONSUMER_SECRET: '', SISOCK_URL: '', SISOCK_CA: '', PORT: '0' },
   });
   try {
     const out = up.stdout();
@@ -48,6 +49,7 @@ test('sisock up starts everything, sisock status finds it, a crashed part restar
     assert.match(out, /sisock up: +router +wss:\/\/127\.0\.0\.1:\d+\/ws \(secure, WAMP-CRA\) +ws:\/\/127\.0\.0\.1:\d+\/ws \(open/);
     assert.match(out, /sisock up: +hub +serving the data node list on wss:\/\//, 'components join the secure listener, trusting the generated CA');
     assert.match(out, /sisock up: +weather +serving data node 'apex_archive'/);
+    assert.match(out, /sisock up: +http +serving Grafana .* on http:\/\/127\.0\.0\.1:\d+\//);
     assert.match(out, /^router +\| sisock router: .* listening on/m, 'child output is prefixed with its name');
     assert.ok(existsSync(join(cwd, '.sisock', 'up.json')));
     assert.ok(existsSync(join(cwd, '.sisock', 'tls', 'ca_cert.pem')));
@@ -60,7 +62,7 @@ test('sisock up starts everything, sisock status finds it, a crashed part restar
     assert.equal(rows.find((r) => r.name === 'apex_archive')?.fields, 5);
 
     const parts = children(up.pid);
-    assert.equal(parts.length, 3, parts.map((p) => p.args).join(' / '));
+    assert.equal(parts.length, 4, parts.map((p) => p.args).join(' / '));
     const weather = parts.find((p) => p.args.includes('node weather'))!;
     process.kill(weather.pid, 'SIGKILL');
     await waitFor('up to restart the weather node', () => children(up.pid).some((p) => p.args.includes('node weather') && p.pid !== weather.pid), 20_000);

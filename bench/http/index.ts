@@ -1,0 +1,226 @@
+// HTTP bridge benchmark: Grafana's /query for 10 fields x 1 day at 10 Hz
+// with maxDataPoints 1000, through the bridge (its own process) and the
+// router (its own process) to a synthetic data node (its own process, with
+// the hub), against the baseline of calling the same get_data on the node
+// directly over WAMP, side by side in one run, with 1 client (the latency
+// the bridge adds) and with 20 concurrent clients (all processes share the
+// machine's cores); latency p50/p99 and requests per second, and their
+// ratios. Goal: the bridge adds under 20% to the data node's own time.
+//
+// Every bridge request differs by a millisecond in its range, so the
+// bridge's coalescing of identical requests does not flatter it; a last
+// line shows what coalescing gives when the requests are identical.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { Agent, request as httpRequest } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { WampClient } from '../../src/client/client.js';
+import { dataNodeProcedures } from '../../src/protocol/uris.js';
+import { strideSeconds } from '../../src/http/time.js';
+
+export const description = "Grafana /query through the HTTP bridge vs the data node's own get_data over WAMP";
+
+const BIN = fileURLToPath(new URL('../../../bin/sisock.js', import.meta.url));
+const NODE_PROCESS = fileURLToPath(new URL('./node-process.js', import.meta.url));
+const CONCURRENCY = 20;
+const REQUESTS = 200;
+/** WAMP serializer of the bridge and of the baseline caller (json, the contract's baseline, or msgpack) */
+const SERIALIZER = (process.env.BENCH_HTTP_SERIALIZER ?? 'json') as 'json' | 'msgpack';
+/** set to a folder to write a CPU profile of the bridge process there */
+const PROFILE_DIR = process.env.BENCH_HTTP_PROFILE_DIR;
+const FIELDS = Array.from({ length: 10 }, (_, i) => `field_${i}`);
+const MAX_DATA_POINTS = 1000;
+
+interface Stats {
+  p50: number;
+  p99: number;
+  perSecond: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+/** Runs `total` requests with `concurrency` in flight; `once(i)` is request i. */
+async function load(total: number, concurrency: number, once: (i: number) => Promise<void>): Promise<Stats> {
+  const warm = Math.min(concurrency, total);
+  await Promise.all(Array.from({ length: warm }, (_, i) => once(i)));
+  const ms: number[] = [];
+  let next = 0;
+  const began = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const i = next++;
+        const t0 = performance.now();
+        await once(i);
+        ms.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - began) / 1000;
+  ms.sort((a, b) => a - b);
+  return { p50: percentile(ms, 50), p99: percentile(ms, 99), perSecond: total / seconds };
+}
+
+function spawnUntil(args: string[], env: NodeJS.ProcessEnv, pattern: RegExp, what: string): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOGLEVEL: 'warn', ...env } });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`${what} did not start: ${out}`)), 60_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited with ${code}: ${out}`));
+    });
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+      if (out.length < 10_000) out += d;
+    });
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      const m = pattern.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, match: m });
+      }
+    });
+  });
+}
+
+function stop(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+function post(agent: Agent, port: number, path: string, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        let n = 0;
+        res.on('data', (c: Buffer) => (n += c.length));
+        res.on('end', () => (res.statusCode === 200 ? resolve(n) : reject(new Error(`HTTP ${res.statusCode}`))));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const fmt = (s: Stats): string => `p50 ${s.p50.toFixed(1)} ms  p99 ${s.p99.toFixed(1)} ms  ${s.perSecond.toFixed(1)} req/s`;
+
+export async function run(): Promise<void> {
+  const secret = randomBytes(18).toString('base64url');
+  let router: ChildProcess | undefined;
+  let nodes: ChildProcess | undefined;
+  let bridge: ChildProcess | undefined;
+  let caller: WampClient | undefined;
+  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  try {
+    const r = await spawnUntil([BIN, 'router', '--host', '127.0.0.1', '--ocs-port', '0', '--no-tls'], { WAMP_SECRET: secret }, /listening on (ws:\/\/\S+)/, 'the router');
+    router = r.child;
+    const url = r.match[1] as string;
+    const n = await spawnUntil([NODE_PROCESS], { BENCH_ROUTER_URL: url, BENCH_SECRET: secret }, /ready (\S+) (\S+)/, 'the data node');
+    nodes = n.child;
+    const t0 = Number(n.match[1]);
+    const t1 = Number(n.match[2]) + 0.1;
+    const b = await spawnUntil(
+      [...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), BIN, 'http', '--port', '0', '--url', url, '--user', 'server', '--node-timeout', '60', '--fields-refresh', '0', '--serializer', SERIALIZER],
+      { WAMP_SECRET: secret },
+      /on http:\/\/127\.0\.0\.1:(\d+)\//,
+      'the bridge',
+    );
+    bridge = b.child;
+    const port = Number(b.match[1]);
+
+    caller = new WampClient({ url, realm: 'test_realm', serializer: SERIALIZER, auth: { method: 'wampcra', authid: 'server', secret }, reconnect: false });
+    await caller.start();
+    const stride = strideSeconds({ fromMs: t0 * 1000, toMs: t1 * 1000, intervalMs: 60_000, maxDataPoints: MAX_DATA_POINTS }) as number;
+    const uri = dataNodeProcedures('synthetic').getData;
+    const wamp = caller;
+    const direct = (i: number): Promise<void> =>
+      wamp.call(uri, [FIELDS, t0, t1 + i / 1000], { min_stride: stride }).then(() => undefined);
+
+    // wait until the bridge lists the node's fields (it learns them from the hub)
+    for (let i = 0; ; i++) {
+      const listed = await post(agent, port, '/search', '{"target":"synthetic::"}').catch(() => 0);
+      if (listed > 100) break;
+      if (i > 600) throw new Error('the bridge never listed the synthetic node');
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    // as SimpleJson sends it (answered with time series) and as the JSON plugin does (answered with frames)
+    const body = (i: number, plugin: 'simplejson' | 'json'): string =>
+      JSON.stringify({
+        range: { from: new Date(t0 * 1000).toISOString(), to: new Date(t1 * 1000 + i).toISOString() },
+        intervalMs: 60_000,
+        interval: '1m',
+        maxDataPoints: MAX_DATA_POINTS,
+        targets: FIELDS.map((f, k) => ({
+          target: `synthetic::${f}`,
+          refId: String.fromCharCode(65 + k),
+          ...(plugin === 'simplejson' ? { type: 'timeserie' } : { payload: {}, editorMode: 'code' }),
+        })),
+      });
+    const bytes = await post(agent, port, '/query', body(0, 'simplejson'));
+    const frameBytes = await post(agent, port, '/query', body(0, 'json'));
+    const viaBridge = (i: number): Promise<void> => post(agent, port, '/query', body(i, 'simplejson')).then(() => undefined);
+    const viaBridgeFrames = (i: number): Promise<void> => post(agent, port, '/query', body(i, 'json')).then(() => undefined);
+
+    console.log(
+      `HTTP bridge /query: ${FIELDS.length} fields x 1 day at 10 Hz, maxDataPoints ${MAX_DATA_POINTS} (min_stride ${stride} s); ` +
+        `router, data node and bridge in their own processes; baseline: the same get_data called on the node over WAMP; ${SERIALIZER}`,
+    );
+    console.log(`  answer: ${(bytes / 1024).toFixed(0)} KiB of JSON as time series (SimpleJson), ${(frameBytes / 1024).toFixed(0)} KiB as frames (JSON plugin)`);
+    const merge = (a: Stats, b2: Stats): Stats => ({ p50: (a.p50 + b2.p50) / 2, p99: Math.max(a.p99, b2.p99), perSecond: (a.perSecond + b2.perSecond) / 2 });
+    let offset = 0;
+    for (const [clients, requests] of [
+      [1, 40],
+      [CONCURRENCY, REQUESTS],
+    ] as const) {
+      // alternate the two, twice, so drift (CPU frequency, GC, other load) hits both alike
+      const half = requests / 2;
+      const run = (f: (i: number) => Promise<void>): Promise<Stats> => {
+        const base = (offset += requests);
+        return load(half, clients, (i) => f(base + i));
+      };
+      const d1 = await run(direct);
+      const h1 = await run(viaBridge);
+      const f1 = await run(viaBridgeFrames);
+      const d2 = await run(direct);
+      const h2 = await run(viaBridge);
+      const f2 = await run(viaBridgeFrames);
+      const d = merge(d1, d2);
+      console.log(`  ${clients} client${clients > 1 ? 's' : ''}, ${requests} requests each way:`);
+      console.log(`    direct get_data over WAMP:            ${fmt(d)}`);
+      for (const [label, h] of [
+        ['/query through the bridge, SimpleJson', merge(h1, h2)],
+        ['/query through the bridge, JSON plugin', merge(f1, f2)],
+      ] as const) {
+        console.log(`    ${label}: ${fmt(h)}`);
+        console.log(
+          `      ratio to direct: p50 x${(h.p50 / d.p50).toFixed(2)}  p99 x${(h.p99 / d.p99).toFixed(2)}  ` +
+            `throughput x${(h.perSecond / d.perSecond).toFixed(2)}  (goal: latency under x1.20)`,
+        );
+      }
+    }
+    const same = await load(REQUESTS / 2, CONCURRENCY, () => viaBridgeFrames(0));
+    console.log(`  ${CONCURRENCY} clients sending identical /query bodies (coalesced in the bridge): ${fmt(same)}`);
+  } finally {
+    agent.destroy();
+    await caller?.close();
+    await stop(bridge);
+    await stop(nodes);
+    await stop(router);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await run();
+}

@@ -1,0 +1,127 @@
+// Fetches samples for a set of fields: one get_data per data node, all nodes
+// in parallel, each cut off after the per-node timeout so one slow node does
+// not hold back the others, identical concurrent calls shared, everything
+// aborted when the client that asked goes away.
+import type { Logger } from '../log/logger.js';
+import { silentLogger } from '../log/logger.js';
+import { InFlight } from './coalesce.js';
+import type { ResolvedField } from './resolve.js';
+import { checkDataReply, samplesOf, type Samples } from './series.js';
+import { asUpstreamError, UpstreamError, type Upstream } from './upstream.js';
+import type { DataReply } from '../protocol/types.js';
+
+/** The smallest sisock time that still reads as an absolute UNIX time. */
+const EPOCH_FLOOR = 0.001;
+
+/** An absolute UNIX time (seconds) as a sisock time: at least EPOCH_FLOOR. */
+export function absoluteTime(seconds: number): number {
+  return seconds > EPOCH_FLOOR ? seconds : EPOCH_FLOOR;
+}
+
+export interface FetchRequest {
+  fields: readonly ResolvedField[];
+  /** window, UNIX seconds */
+  start: number;
+  end: number;
+  /** min_stride in seconds, or null for raw data */
+  stride: number | null;
+}
+
+export type FieldResult =
+  | { ok: true; field: ResolvedField; samples: Samples }
+  | { ok: false; field: ResolvedField; error: UpstreamError };
+
+export interface FetcherOptions {
+  logger?: Logger;
+  /** per data node; a node slower than this is answered with an error for its fields */
+  nodeTimeoutMs?: number;
+}
+
+export class Fetcher {
+  private readonly inFlight = new InFlight<DataReply>();
+  private readonly log: Logger;
+  readonly nodeTimeoutMs: number;
+
+  constructor(
+    private readonly upstream: Upstream,
+    options: FetcherOptions = {},
+  ) {
+    this.log = options.logger ?? silentLogger;
+    this.nodeTimeoutMs = options.nodeTimeoutMs ?? 10_000;
+  }
+
+  /** Requests that joined an identical call already in flight, since start. */
+  get coalesced(): number {
+    return this.inFlight.joined;
+  }
+
+  /** Results by `node::field`, one per distinct requested field. */
+  async fetch(req: FetchRequest, signal?: AbortSignal): Promise<Map<string, FieldResult>> {
+    const byNode = new Map<string, ResolvedField[]>();
+    for (const f of req.fields) {
+      const list = byNode.get(f.node);
+      if (!list) byNode.set(f.node, [f]);
+      else if (!list.some((x) => x.field === f.field)) list.push(f);
+    }
+    const out = new Map<string, FieldResult>();
+    await Promise.all(
+      [...byNode].map(async ([node, fields]) => {
+        try {
+          const reply = checkDataReply(await this.getData(node, fields, req, signal));
+          for (const f of fields) {
+            const samples = samplesOf(reply, f.field, f.info.timeline || undefined);
+            if (samples.problem) this.log.warn({ node, field: f.field, problem: samples.problem }, 'repaired a get_data reply');
+            out.set(f.name, { ok: true, field: f, samples });
+          }
+        } catch (err) {
+          const error = asUpstreamError(err);
+          if (error.kind !== 'canceled') {
+            this.log.warn({ node, kind: error.kind, err: error.message }, 'get_data failed');
+          }
+          for (const f of fields) out.set(f.name, { ok: false, field: f, error });
+        }
+      }),
+    );
+    return out;
+  }
+
+  private getData(node: string, fields: ResolvedField[], req: FetchRequest, signal?: AbortSignal): Promise<DataReply> {
+    const names = fields.map((f) => f.field).sort();
+    // sisock times of 0 or less mean "seconds before now": an absolute window at or
+    // before the epoch must not turn into one ending now
+    req = { ...req, start: absoluteTime(req.start), end: absoluteTime(req.end) };
+    const key = JSON.stringify([node, names, req.start, req.end, req.stride]);
+    return this.inFlight.run(key, signal, (shared) => this.callWithTimeout(node, names, req, shared));
+  }
+
+  private callWithTimeout(node: string, fields: string[], req: FetchRequest, signal: AbortSignal): Promise<DataReply> {
+    const timeoutMs = this.nodeTimeoutMs;
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    // enforced here as well, so a node is cut off even if the upstream ignores timeoutMs
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new UpstreamError('timeout', `data node '${node}' did not answer within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+    });
+    const canceled = new Promise<never>((_, reject) => {
+      if (signal.aborted) reject(new UpstreamError('canceled', 'the request was canceled'));
+      signal.addEventListener('abort', () => reject(new UpstreamError('canceled', 'the request was canceled')), {
+        once: true,
+      });
+    });
+    const call = this.upstream.getData(node, fields, req.start, req.end, req.stride, {
+      signal: controller.signal,
+      timeoutMs,
+    });
+    call.catch(() => undefined);
+    return Promise.race([call, deadline, canceled]).finally(() => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    });
+  }
+}
+

@@ -1,0 +1,146 @@
+// The REST API's data requests (GET or POST /api/v1/data): several
+// `node::field`s over a range, downsampled to about N points, as compact
+// columnar JSON or as CSV.
+import type { DataService } from '../data-service.js';
+import { failureStatus, type FailureKind } from '../data-service.js';
+import type { FieldResult } from '../fetcher.js';
+import type { ResolvedField } from '../resolve.js';
+import { BadRequest, checkRange, parseRestTime } from '../time.js';
+import { columnValues, millis } from '../grafana/answer.js';
+
+export interface DataQuery {
+  names: string[];
+  fromMs: number;
+  toMs: number;
+  /** min_stride seconds, null for raw */
+  stride: number | null;
+  format: 'json' | 'csv';
+}
+
+export const MAX_NAMES = 1000;
+export const MAX_POINTS = 1_000_000;
+
+/** A list given as repeated parameters, an array, or comma-separated text. */
+export function nameList(x: unknown): string[] {
+  const items = Array.isArray(x) ? x : x === undefined || x === null ? [] : [x];
+  return items
+    .flatMap((s) => (typeof s === 'string' ? s.split(',') : []))
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+function positive(x: unknown, what: string): number | null {
+  if (x === undefined || x === null || x === '') return null;
+  const n = typeof x === 'number' ? x : Number(String(x));
+  if (!Number.isFinite(n) || n <= 0) throw new BadRequest(`${what} must be a positive number, got '${String(x)}'`);
+  return n;
+}
+
+/** A REST time: ISO 8601, `now-6h`, or UNIX seconds (0 or less: seconds before now). */
+export function restTime(x: unknown, what: string, dflt: number, nowMs: number): number {
+  if (x === undefined || x === null || x === '') return dflt;
+  if (typeof x === 'number') {
+    if (!Number.isFinite(x)) throw new BadRequest(`${what} must be finite`);
+    return x <= 0 ? nowMs + x * 1000 : x * 1000;
+  }
+  return parseRestTime(String(x), what, nowMs);
+}
+
+/**
+ * Reads `fields` (repeated or comma-separated), `from`/`to` (ISO 8601,
+ * `now-6h`, or UNIX seconds; default the last hour), `points` (about that
+ * many per field) or `stride` (seconds), `format` (json, csv).
+ */
+export function parseDataQuery(input: Record<string, unknown>, nowMs: number = Date.now()): DataQuery {
+  const names = [...new Set(nameList(input.fields ?? input.field))];
+  if (names.length === 0) throw new BadRequest('name at least one field: fields=<node>::<field>[,...]');
+  if (names.length > MAX_NAMES) throw new BadRequest(`at most ${MAX_NAMES} fields per request, got ${names.length}`);
+  const fromMs = restTime(input.from, 'from', nowMs - 3_600_000, nowMs);
+  const toMs = restTime(input.to, 'to', nowMs, nowMs);
+  checkRange(fromMs, toMs);
+  const points = positive(input.points, 'points');
+  const strideArg = positive(input.stride, 'stride');
+  if (points !== null && points > MAX_POINTS) throw new BadRequest(`points must be at most ${MAX_POINTS}`);
+  let stride: number | null = strideArg;
+  if (points !== null) {
+    const perPoint = (toMs - fromMs) / 1000 / points;
+    stride = Math.max(stride ?? 0, perPoint) || null;
+  }
+  const format = input.format === undefined || input.format === '' ? 'json' : String(input.format).toLowerCase();
+  if (format !== 'json' && format !== 'csv') throw new BadRequest(`format must be json or csv, got '${format}'`);
+  return { names, fromMs, toMs, stride, format };
+}
+
+export type DataOutcome =
+  | { ok: true; fields: ResolvedField[]; results: Map<string, FieldResult> }
+  | { ok: false; status: number; message: string };
+
+/** Resolves strictly (every name must exist) and fetches. */
+export async function fetchData(q: DataQuery, service: DataService, signal?: AbortSignal): Promise<DataOutcome> {
+  const resolutions = await service.resolve(q.names);
+  const unknown = resolutions.flatMap((r) => (r.ok ? [] : [r.message]));
+  if (unknown.length > 0) return { ok: false, status: 404, message: unknown.join('; ') };
+  const fields = new Map<string, ResolvedField>();
+  for (const r of resolutions) if (r.ok) for (const f of r.fields) fields.set(f.name, f);
+  const list = [...fields.values()];
+  const results = await service.fetch(list, q.fromMs / 1000, q.toMs / 1000, q.stride, signal);
+  const failed: FailureKind[] = [];
+  for (const r of results.values()) if (!r.ok) failed.push(r.error.kind);
+  if (results.size > 0 && failed.length === results.size) {
+    const messages = [...new Set([...results.values()].flatMap((r) => (r.ok ? [] : [r.error.message])))];
+    return { ok: false, status: failureStatus(failed), message: messages.join('; ') };
+  }
+  return { ok: true, fields: list, results };
+}
+
+const q = JSON.stringify;
+
+/** One field's samples as JSON arrays: times (epoch ms) and values, from index `fromIndex` on. */
+export function columnsJson(f: ResolvedField, t: ArrayLike<number>, v: ArrayLike<unknown>, fromIndex = 0): string {
+  const ts = fromIndex > 0 ? Array.prototype.slice.call(t, fromIndex) : t;
+  const vs = fromIndex > 0 ? Array.prototype.slice.call(v, fromIndex) : v;
+  return `"t":${q(millis(ts))},"v":${q(columnValues(vs, f.info.type))}`;
+}
+
+/** Compact columnar JSON: per field its metadata and two arrays, times (epoch ms) and values. */
+export function dataJson(qy: DataQuery, fields: ResolvedField[], results: Map<string, FieldResult>): string {
+  const parts = fields.map((f) => {
+    const r = results.get(f.name);
+    const meta =
+      `{"id":${q(f.name)},"node":${q(f.node)},"field":${q(f.field)},"type":${q(f.info.type)},` +
+      `"units":${q(f.info.units)},"description":${q(f.info.description)}`;
+    if (!r || !r.ok) {
+      return `${meta},"t":[],"v":[],"finalizedUntil":null,"error":${q(r && !r.ok ? r.error.message : 'no data')}}`;
+    }
+    const { t, v, finalizedUntil } = r.samples;
+    const fin = finalizedUntil === null ? 'null' : String(Math.round(finalizedUntil * 1000));
+    return `${meta},${columnsJson(f, t, v)},"finalizedUntil":${fin}}`;
+  });
+  const stride = qy.stride === null ? 'null' : String(qy.stride);
+  return `{"from":${qy.fromMs},"to":${qy.toMs},"stride":${stride},"series":[${parts.join(',')}]}`;
+}
+
+function csvCell(s: string): string {
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** CSV, one row per sample: `time` (ISO 8601), `unix_time` (seconds), `field`, `value`; fields in request order. */
+export function dataCsv(fields: ResolvedField[], results: Map<string, FieldResult>): string {
+  let out = 'time,unix_time,field,value\n';
+  for (const f of fields) {
+    const r = results.get(f.name);
+    if (!r || !r.ok) continue;
+    const name = csvCell(f.name);
+    const { t, v } = r.samples;
+    for (let i = 0; i < t.length; i++) {
+      const sec = t[i] as number;
+      const value = v[i];
+      const cell =
+        value === null || value === undefined || (typeof value === 'number' && !Number.isFinite(value))
+          ? ''
+          : csvCell(String(value));
+      out += `${new Date(Math.round(sec * 1000)).toISOString()},${sec},${name},${cell}\n`;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,138 @@
+// Picks each requested field's samples out of a get_data reply, whatever
+// timeline shape the node used: the contract's named timelines (field ->
+// timeline from get_fields), or the g3 reader's `group0...` timelines that
+// list their own `fields`.
+import type { SampleValue } from '../protocol/types.js';
+import { UpstreamError } from './upstream.js';
+
+export interface Samples {
+  /** UNIX seconds, ascending */
+  t: ArrayLike<number>;
+  /** values aligned with t */
+  v: ArrayLike<SampleValue>;
+  /** data before this time will not change; null when all of it is final */
+  finalizedUntil: number | null;
+  /** set when the reply was inconsistent and had to be repaired */
+  problem?: string;
+}
+
+export const EMPTY: Samples = Object.freeze({ t: [], v: [], finalizedUntil: null }) as Samples;
+
+interface ReplyTimeline {
+  t: unknown;
+  finalized_until?: unknown;
+  fields?: unknown;
+}
+
+/**
+ * Checks the outer shape of a get_data reply. The original allowed `false`
+ * for "too much data"; that becomes a clear error.
+ */
+export function checkDataReply(reply: unknown): {
+  data: Record<string, unknown>;
+  timeline: Record<string, ReplyTimeline>;
+} {
+  if (reply === false) throw new UpstreamError('remote', 'the data node refused: too much data requested');
+  if (typeof reply !== 'object' || reply === null || Array.isArray(reply)) {
+    throw new UpstreamError('bad-reply', 'get_data reply is not an object');
+  }
+  const r = reply as Record<string, unknown>;
+  const data = r.data;
+  const timeline = r.timeline;
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new UpstreamError('bad-reply', "get_data reply has no 'data' object");
+  }
+  if (typeof timeline !== 'object' || timeline === null || Array.isArray(timeline)) {
+    throw new UpstreamError('bad-reply', "get_data reply has no 'timeline' object");
+  }
+  return { data: data as Record<string, unknown>, timeline: timeline as Record<string, ReplyTimeline> };
+}
+
+function isTimeArray(x: unknown): x is ArrayLike<number> {
+  return Array.isArray(x) || ArrayBuffer.isView(x);
+}
+
+/**
+ * The samples of `field` in `reply`. `timelineHint` is the field's timeline
+ * from get_fields. Returns EMPTY when the node sent nothing for it.
+ */
+export function samplesOf(
+  reply: ReturnType<typeof checkDataReply>,
+  field: string,
+  timelineHint: string | undefined,
+): Samples {
+  const values = reply.data[field];
+  if (!isTimeArray(values) || values.length === 0) return EMPTY;
+  const tl = findTimeline(reply.timeline, field, timelineHint, values.length);
+  if (!tl) {
+    return { ...EMPTY, problem: `no timeline in the reply for field '${field}'` };
+  }
+  const t = tl.t as ArrayLike<number>;
+  const finalizedUntil = typeof tl.finalized_until === 'number' ? tl.finalized_until : null;
+  return repair(t, values as ArrayLike<SampleValue>, finalizedUntil, field);
+}
+
+function findTimeline(
+  timelines: Record<string, ReplyTimeline>,
+  field: string,
+  hint: string | undefined,
+  length: number,
+): ReplyTimeline | null {
+  // the g3 reader's variant: each group says which fields it carries
+  for (const tl of Object.values(timelines)) {
+    if (tl && Array.isArray(tl.fields) && tl.fields.includes(field) && isTimeArray(tl.t)) return tl;
+  }
+  if (hint !== undefined && Object.prototype.hasOwnProperty.call(timelines, hint)) {
+    const tl = timelines[hint];
+    if (tl && isTimeArray(tl.t)) return tl;
+  }
+  // no usable hint: the only timeline, or the only one of the right length
+  const usable = Object.values(timelines).filter((tl) => tl && isTimeArray(tl.t));
+  if (usable.length === 1) return usable[0] as ReplyTimeline;
+  const sameLength = usable.filter((tl) => (tl.t as ArrayLike<number>).length === length);
+  return sameLength.length === 1 ? (sameLength[0] as ReplyTimeline) : null;
+}
+
+/**
+ * Makes samples safe to serve: equal lengths, finite times, ascending.
+ * The common case (already clean) costs one pass and no copy.
+ */
+function repair(
+  t: ArrayLike<number>,
+  v: ArrayLike<SampleValue>,
+  finalizedUntil: number | null,
+  field: string,
+): Samples {
+  let problem: string | undefined;
+  let n = t.length;
+  if (v.length !== n) {
+    problem = `field '${field}' has ${v.length} values for ${n} times`;
+    n = Math.min(n, v.length);
+  }
+  let clean = true;
+  let prev = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const ti = t[i] as number;
+    if (typeof ti !== 'number' || !Number.isFinite(ti) || ti < prev) {
+      clean = false;
+      break;
+    }
+    prev = ti;
+  }
+  if (clean) {
+    if (n === t.length && n === v.length) return { t, v, finalizedUntil };
+    return { t: Array.prototype.slice.call(t, 0, n), v: Array.prototype.slice.call(v, 0, n), finalizedUntil, problem };
+  }
+  const idx: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const ti = t[i] as number;
+    if (typeof ti === 'number' && Number.isFinite(ti)) idx.push(i);
+  }
+  idx.sort((a, b) => (t[a] as number) - (t[b] as number));
+  return {
+    t: idx.map((i) => t[i] as number),
+    v: idx.map((i) => v[i] as SampleValue),
+    finalizedUntil,
+    problem: problem ?? `field '${field}' had unordered or invalid times`,
+  };
+}

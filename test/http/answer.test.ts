@@ -1,0 +1,174 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { FieldInfo } from '../../src/protocol/types.js';
+import { answerJson, grafanaUnit, numberJson, type SeriesData } from '../../src/http/grafana/answer.js';
+import type { QueryTarget } from '../../src/http/grafana/request.js';
+
+const info = (type: FieldInfo['type'], units: string | null = null, description: string | null = null): FieldInfo => ({
+  description,
+  timeline: 't',
+  type,
+  units,
+});
+const series = (name: string, fi: FieldInfo, t: number[], v: unknown[]): SeriesData => ({
+  name,
+  info: fi,
+  samples: { t, v: v as SeriesData['samples']['v'], finalizedUntil: null },
+});
+const target = (t: string, refId: string, format: QueryTarget['format'] = 'timeseries'): QueryTarget => ({ target: t, refId, format });
+
+test('time series: [value, integer ms] pairs, NaN/Infinity/None as null, unit, refId echoed', () => {
+  const text = answerJson([
+    {
+      target: target('a::temp', 'A'),
+      series: [series('a::temp', info('number', 'C'), [1499990400.0, 1499994000.0004, 1499997600], [-6.99, NaN, Infinity])],
+      notices: [],
+    },
+  ]);
+  assert.doesNotMatch(text, /NaN|Infinity/);
+  assert.deepEqual(JSON.parse(text), [
+    {
+      target: 'a::temp',
+      refId: 'A',
+      datapoints: [
+        [-6.99, 1499990400000],
+        [null, 1499994000000],
+        [null, 1499997600000],
+      ],
+      unit: 'celsius',
+    },
+  ]);
+});
+
+test('string and bool fields become two-column tables; a table target becomes Time/Field/Value rows in time order', () => {
+  const text = answerJson([
+    {
+      target: target('n::(state|ok)', 'A'),
+      series: [
+        series('n::ok', info('bool'), [2, 3], [true, null]),
+        series('n::state', info('string'), [1], ['cold "he"']),
+      ],
+      notices: [],
+    },
+    {
+      target: target('n::(t1|t2)', 'B', 'table'),
+      series: [series('n::t1', info('number', 'K'), [5, 7], [1.5, NaN]), series('n::t2', info('number', 'K'), [6], [2])],
+      notices: [],
+    },
+  ]);
+  assert.deepEqual(JSON.parse(text), [
+    {
+      type: 'table',
+      refId: 'A',
+      name: 'n::ok',
+      columns: [
+        { text: 'Time', type: 'time' },
+        { text: 'n::ok', type: 'boolean' },
+      ],
+      rows: [
+        [2000, true],
+        [3000, null],
+      ],
+    },
+    {
+      type: 'table',
+      refId: 'A',
+      name: 'n::state',
+      columns: [
+        { text: 'Time', type: 'time' },
+        { text: 'n::state', type: 'string' },
+      ],
+      rows: [[1000, 'cold "he"']],
+    },
+    {
+      type: 'table',
+      refId: 'B',
+      columns: [
+        { text: 'Time', type: 'time' },
+        { text: 'Field', type: 'string' },
+        { text: 'Value', type: 'number', unit: 'kelvin' },
+      ],
+      rows: [
+        [5000, 'n::t1', 1.5],
+        [6000, 'n::t2', 2],
+        [7000, 'n::t1', null],
+      ],
+    },
+  ]);
+});
+
+test('frames carry typed fields, unit, description and display name', () => {
+  const text = answerJson([
+    {
+      target: target('n::h', 'B', 'frame'),
+      series: [series('n::h', info('number', '%', 'humidity'), [1, 2], [10, 20])],
+      notices: [],
+    },
+  ]);
+  assert.deepEqual(JSON.parse(text), [
+    {
+      name: 'n::h',
+      refId: 'B',
+      fields: [
+        { name: 'Time', type: 'time', values: [1000, 2000] },
+        {
+          name: 'n::h',
+          type: 'number',
+          values: [10, 20],
+          config: { displayNameFromDS: 'n::h', unit: 'percent', description: 'humidity' },
+        },
+      ],
+    },
+  ]);
+});
+
+test('a failed target answers an empty series named after it, with the reason as a notice; order kept', () => {
+  const text = answerJson([
+    { target: target('x::missing', 'A'), series: [], notices: ["data node 'x' is not connected"] },
+    { target: target('n::v', 'B'), series: [series('n::v', info('number'), [1], [1])], notices: [] },
+    { target: target('x::gone', 'C', 'frame'), series: [], notices: ['timed out'] },
+  ]);
+  assert.deepEqual(JSON.parse(text), [
+    {
+      target: 'x::missing',
+      refId: 'A',
+      datapoints: [],
+      meta: { notices: [{ severity: 'warning', text: "data node 'x' is not connected" }] },
+    },
+    { target: 'n::v', refId: 'B', datapoints: [[1, 1000]] },
+    {
+      name: 'x::gone',
+      refId: 'C',
+      fields: [
+        { name: 'Time', type: 'time', values: [] },
+        { name: 'x::gone', type: 'number', values: [], config: { displayNameFromDS: 'x::gone' } },
+      ],
+      meta: { notices: [{ severity: 'warning', text: 'timed out' }] },
+    },
+  ]);
+});
+
+test('a target without refId answers without one; an empty answer is []', () => {
+  assert.equal(answerJson([]), '[]');
+  const parsed = JSON.parse(answerJson([{ target: { target: 'n::v', format: 'timeseries' }, series: [], notices: [] }]));
+  assert.deepEqual(parsed, [{ target: 'n::v', datapoints: [] }]);
+});
+
+test('units map to Grafana ids, others become suffixes; number cells are finite or null', () => {
+  assert.equal(grafanaUnit('C'), 'celsius');
+  assert.equal(grafanaUnit('mBar'), 'pressurembar');
+  assert.equal(grafanaUnit('km/h'), 'velocitykmh');
+  assert.equal(grafanaUnit('furlongs'), 'suffix: furlongs');
+  assert.equal(grafanaUnit(null), undefined);
+  assert.equal(grafanaUnit(' '), undefined);
+  assert.equal(numberJson(1.5), '1.5');
+  assert.equal(numberJson(-0), '0');
+  assert.equal(numberJson(NaN), 'null');
+  assert.equal(numberJson(-Infinity), 'null');
+  assert.equal(numberJson(true), '1');
+  assert.equal(numberJson('2.5'), '2.5');
+  assert.equal(numberJson('abc'), 'null');
+  assert.equal(numberJson(null), 'null');
+  assert.equal(numberJson(1e21), '1e+21');
+  assert.deepEqual(JSON.parse(`[${numberJson(1e21)}]`), [1e21]);
+});

@@ -1,0 +1,88 @@
+// Data node sources for bridge tests, served by real DataNodeServers: nodes
+// that answer slowly, fail, carry strings, bools and NaN on the g3 reader's
+// group timelines, or count the calls they get.
+import type { DataNodeSource, TimelineSamples } from '../../../src/datanode/source.js';
+
+/** A node whose get_data takes `delayMs` (honouring abort), with one field `v` = 1 at t = 1..10. */
+export function slowSource(name: string, delayMs: number, seen?: { aborted: number }): DataNodeSource {
+  return {
+    name,
+    description: 'answers slowly',
+    getFields: () => [{ v: { description: 'slow', timeline: 't', type: 'number', units: null } }, { t: { interval: 1, field: ['v'] } }],
+    getData: (req) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () => resolve([{ name: 't', t: Float64Array.from([1, 2, 3]), fields: new Map([['v', [1, 1, 1]]]), finalizedUntil: null }]),
+          delayMs,
+        );
+        req.signal?.addEventListener('abort', () => {
+          clearTimeout(timer);
+          if (seen) seen.aborted++;
+          reject(new Error('aborted'));
+        });
+      }),
+  };
+}
+
+/** A node whose get_data fails with `message`. */
+export function failingSource(name: string, message: string): DataNodeSource {
+  return {
+    name,
+    description: 'always fails',
+    getFields: () => [{ v: { description: null, timeline: 't', type: 'number', units: null } }, { t: { interval: null, field: ['v'] } }],
+    getData: () => {
+      throw new Error(message);
+    },
+  };
+}
+
+/** A node with string and bool fields and NaN values, on the g3 reader's group timelines. */
+export function mixedSource(name = 'mixed'): DataNodeSource {
+  return {
+    name,
+    description: 'string, bool and NaN samples on group timelines',
+    getFields: () => [
+      {
+        state: { description: 'fridge state', timeline: 'fridge', type: 'string', units: null },
+        ok: { description: 'all good', timeline: 'fridge', type: 'bool', units: null },
+        temp: { description: 'stage temperature', timeline: 'stage', type: 'number', units: 'K' },
+      },
+      { fridge: { interval: 10, field: ['state', 'ok'] }, stage: { interval: 1, field: ['temp'] } },
+    ],
+    getData: (req) => {
+      const out: TimelineSamples[] = [];
+      const f1 = new Map<string, string[] | boolean[]>();
+      if (req.fields.includes('state')) f1.set('state', ['cold', 'cycling', 'cold']);
+      if (req.fields.includes('ok')) f1.set('ok', [true, false, true]);
+      if (f1.size > 0) out.push({ name: 'group0', t: Float64Array.from([100, 110, 120]), fields: f1, finalizedUntil: 120, listFields: true });
+      if (req.fields.includes('temp')) {
+        out.push({
+          name: 'group1',
+          t: Float64Array.from([100, 101, 102, 103]),
+          fields: new Map([['temp', Float64Array.from([0.1, NaN, Infinity, 0.12])]]),
+          finalizedUntil: 103,
+          listFields: true,
+        });
+      }
+      return out;
+    },
+  };
+}
+
+/** The same source, counting the calls it answers. */
+export function counting(source: DataNodeSource): DataNodeSource & { calls: { getData: number; getFields: number } } {
+  const calls = { getData: 0, getFields: 0 };
+  return {
+    name: source.name,
+    description: source.description,
+    calls,
+    getFields: (req) => {
+      calls.getFields++;
+      return source.getFields(req);
+    },
+    getData: (req) => {
+      calls.getData++;
+      return source.getData(req);
+    },
+  };
+}
