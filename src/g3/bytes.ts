@@ -1,0 +1,244 @@
+// Little-endian primitive reading and writing for the cereal "portable
+// binary" encoding that .g3 files use (FORMAT section 2): fixed-width
+// integers, IEEE doubles, and u64-length-prefixed strings and byte arrays.
+import { G3FormatError, G3TruncatedError } from './errors.js';
+
+/** Largest length this library accepts for one string or byte array (u64 on disk). */
+export const MAX_LENGTH = 2 ** 40;
+
+const utf8 = new TextDecoder('utf-8');
+const utf8Encoder = new TextEncoder();
+
+/** Decodes UTF-8 (invalid sequences become U+FFFD, as the format never validates). */
+export function decodeUtf8(bytes: Uint8Array, start: number, end: number): string {
+  const n = end - start;
+  if (n <= 24) {
+    // Short names dominate HK data; a plain loop beats TextDecoder's call cost.
+    let s = '';
+    for (let i = start; i < end; i++) {
+      const c = bytes[i]!;
+      if (c >= 0x80) return utf8.decode(bytes.subarray(start, end));
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
+  return utf8.decode(bytes.subarray(start, end));
+}
+
+export function encodeUtf8(s: string): Uint8Array {
+  return utf8Encoder.encode(s);
+}
+
+/** A cursor over a byte range; every read checks bounds and says what was being read. */
+export class ByteReader {
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+  pos: number;
+  readonly end: number;
+  /** Added to positions in messages and errors: the stream offset of bytes[0]. */
+  readonly base: number;
+
+  constructor(bytes: Uint8Array, start = 0, end = bytes.length, base = 0) {
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.pos = start;
+    this.end = end;
+    this.base = base;
+  }
+
+  get remaining(): number {
+    return this.end - this.pos;
+  }
+
+  need(n: number, what: string): void {
+    if (this.pos + n > this.end) {
+      const left = this.end - this.pos;
+      const at = this.base + this.pos;
+      throw new G3TruncatedError(`${what}: need ${n} bytes at offset ${at}, ${left} left`, at, n - left);
+    }
+  }
+
+  u8(what = 'u8'): number {
+    this.need(1, what);
+    return this.bytes[this.pos++]!;
+  }
+
+  u32(what = 'u32'): number {
+    this.need(4, what);
+    const v = this.view.getUint32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+
+  i32(what = 'i32'): number {
+    this.need(4, what);
+    const v = this.view.getInt32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+
+  i64(what = 'i64'): bigint {
+    this.need(8, what);
+    const v = this.view.getBigInt64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+
+  f64(what = 'f64'): number {
+    this.need(8, what);
+    const v = this.view.getFloat64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+
+  /** A u64 count or length, refused when it cannot be a real size. */
+  length(what: string, limit = MAX_LENGTH): number {
+    this.need(8, what);
+    const lo = this.view.getUint32(this.pos, true);
+    const hi = this.view.getUint32(this.pos + 4, true);
+    const v = hi * 4294967296 + lo;
+    if (hi >= 0x200000 || v > limit) {
+      const shown = hi >= 0x200000 ? `0x${hi.toString(16)}${lo.toString(16).padStart(8, '0')}` : String(v);
+      throw new G3FormatError(`${what}: impossible length ${shown} at offset ${this.base + this.pos}`, this.base + this.pos);
+    }
+    this.pos += 8;
+    return v;
+  }
+
+  /** A u64 element count, checked against the bytes left (each element takes at least `minSize`). */
+  count(what: string, minSize: number): number {
+    const at = this.pos;
+    const n = this.length(what);
+    if (minSize > 0 && n * minSize > this.end - this.pos) {
+      this.pos = at;
+      this.need(8 + n * minSize, `${what} (${n} elements)`);
+    }
+    return n;
+  }
+
+  str(what = 'string'): string {
+    const n = this.length(`${what} length`);
+    this.need(n, what);
+    const s = decodeUtf8(this.bytes, this.pos, this.pos + n);
+    this.pos += n;
+    return s;
+  }
+
+  /** A u64-length-prefixed byte array, as a view (no copy). */
+  lengthPrefixed(what: string): Uint8Array {
+    const n = this.length(`${what} length`);
+    this.need(n, what);
+    const b = this.bytes.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return b;
+  }
+
+  take(n: number, what: string): Uint8Array {
+    this.need(n, what);
+    const b = this.bytes.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return b;
+  }
+}
+
+/** A growable output buffer with the same primitives. */
+export class ByteWriter {
+  private buf: Uint8Array;
+  private view: DataView;
+  pos = 0;
+
+  constructor(initial = 256) {
+    this.buf = new Uint8Array(initial);
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  u8(v: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = v;
+  }
+
+  u32(v: number): void {
+    this.ensure(4);
+    this.view.setUint32(this.pos, v >>> 0, true);
+    this.pos += 4;
+  }
+
+  i32(v: number): void {
+    this.ensure(4);
+    this.view.setInt32(this.pos, v, true);
+    this.pos += 4;
+  }
+
+  u64(v: number): void {
+    this.ensure(8);
+    this.view.setUint32(this.pos, v % 4294967296, true);
+    this.view.setUint32(this.pos + 4, Math.floor(v / 4294967296), true);
+    this.pos += 8;
+  }
+
+  i64(v: bigint): void {
+    this.ensure(8);
+    this.view.setBigInt64(this.pos, v, true);
+    this.pos += 8;
+  }
+
+  f64(v: number): void {
+    this.ensure(8);
+    this.view.setFloat64(this.pos, v, true);
+    this.pos += 8;
+  }
+
+  raw(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  /** The bytes of a typed array, in the machine's (little-endian) order. */
+  typed(a: ArrayBufferView): void {
+    this.raw(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  }
+
+  str(s: string): void {
+    this.lengthPrefixed(encodeUtf8(s));
+  }
+
+  lengthPrefixed(b: Uint8Array): void {
+    this.u64(b.length);
+    this.raw(b);
+  }
+
+  /** Reserves a u64 length to be filled in by `patchLength`. */
+  reserveLength(): number {
+    const at = this.pos;
+    this.u64(0);
+    return at;
+  }
+
+  patchLength(at: number): void {
+    const n = this.pos - at - 8;
+    this.view.setUint32(at, n % 4294967296, true);
+    this.view.setUint32(at + 4, Math.floor(n / 4294967296), true);
+  }
+
+  /** The bytes written so far (a view; valid until the next write). */
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+}
+
+if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
+  // Typed-array views of file bytes assume a little-endian host, as every
+  // machine Node supports in practice is.
+  throw new Error('the .g3 library needs a little-endian host');
+}

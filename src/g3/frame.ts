@@ -1,0 +1,197 @@
+// A G3 frame: a type code and a table of named objects (FORMAT 3.1). Objects
+// stay as their raw archive bytes until a key is read, so a frame can be
+// listed, checked and copied without decoding anything. A frame read from a
+// stream remembers where it came from and keeps its stored key order; a
+// frame built here orders its keys as spt3g's libstdc++ build would.
+import { decodeArchive } from './archive-decoder.js';
+import { encodeArchive } from './archive-encoder.js';
+import { encodeUtf8 } from './bytes.js';
+import { UnorderedMapOrder } from './key-order.js';
+import type { G3Object } from './objects.js';
+
+/** Frame type codes (an ASCII letter in the low byte). */
+export const FrameType = {
+  Timepoint: 0x54,
+  Housekeeping: 0x48,
+  Observation: 0x4f,
+  Scan: 0x53,
+  Map: 0x4d,
+  InstrumentStatus: 0x49,
+  Wiring: 0x57,
+  Calibration: 0x43,
+  GcpSlow: 0x47,
+  PipelineInfo: 0x50,
+  Ephemeris: 0x45,
+  LightCurve: 0x4c,
+  Statistics: 0x52,
+  EndProcessing: 0x5a,
+  None: 0x4e,
+} as const;
+
+const TYPE_NAMES = new Map<number, string>(Object.entries(FrameType).map(([k, v]) => [v, k]));
+
+/** The name of a frame type code; unknown codes print as spt3g does (their ASCII bytes) or as a number. */
+export function frameTypeName(code: number): string {
+  const known = TYPE_NAMES.get(code);
+  if (known) return known;
+  let s = '';
+  for (let v = code >>> 0; v > 0; v >>>= 8) {
+    const c = v & 0xff;
+    if (c < 0x20 || c > 0x7e) return String(code >>> 0);
+    s += String.fromCharCode(c);
+  }
+  return s || String(code >>> 0);
+}
+
+/** One key of a frame and its object, raw and/or decoded. */
+export interface FrameEntry {
+  key: string;
+  keyBytes: Uint8Array;
+  /** The object's archive bytes; undefined until encoded for an object set in code. */
+  blob: Uint8Array | undefined;
+  /** Stream offset of the blob's first byte, or -1. */
+  blobOffset: number;
+  decoded: boolean;
+  object: G3Object | null;
+}
+
+/** Where a frame was found in its stream and what its checksum said. */
+export interface FrameOrigin {
+  /** Byte offset of the frame's first byte in the stream. */
+  offset: number;
+  /** Bytes from the first byte to the end of the CRC. */
+  length: number;
+  crcStored: number;
+  /** Undefined when the reader was told not to check. */
+  crcComputed: number | undefined;
+}
+
+export class G3Frame {
+  type: number;
+  /** Set for frames read from a stream. */
+  readonly origin: FrameOrigin | undefined;
+  private readonly list: FrameEntry[];
+  private readonly index: Map<string, FrameEntry>;
+  /** Models spt3g's key container for frames built in code; null keeps stored order. */
+  private readonly order: UnorderedMapOrder | null;
+
+  /**
+   * A new, empty frame whose keys will be stored in libstdc++ order; or, with
+   * `stored`, a frame as read from a stream (stored key order, raw blobs that
+   * view the stream's bytes).
+   */
+  constructor(type: number = FrameType.Housekeeping, stored?: { entries: FrameEntry[]; origin: FrameOrigin }) {
+    this.type = type;
+    this.origin = stored?.origin;
+    this.list = stored?.entries ?? [];
+    this.index = new Map(this.list.map((e) => [e.key, e]));
+    this.order = stored ? null : new UnorderedMapOrder();
+  }
+
+  /** True when the stored CRC matched the computed one (or was not checked). */
+  get crcOk(): boolean {
+    return this.origin === undefined || this.origin.crcComputed === undefined || this.origin.crcComputed === this.origin.crcStored;
+  }
+
+  get typeName(): string {
+    return frameTypeName(this.type);
+  }
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  /** Keys in the order the frame stores (or will store) them. */
+  keys(): string[] {
+    if (this.order) return this.order.keys();
+    return this.list.map((e) => e.key);
+  }
+
+  has(key: string): boolean {
+    return this.index.has(key);
+  }
+
+  /** The object under `key`, decoded on first access; undefined if absent. */
+  get(key: string): G3Object | null | undefined {
+    const e = this.index.get(key);
+    if (!e) return undefined;
+    if (!e.decoded) {
+      e.object = decodeArchive(e.blob!);
+      e.decoded = true;
+    }
+    return e.object;
+  }
+
+  /** The archive bytes of `key` (encoding a value set in code). */
+  raw(key: string): Uint8Array | undefined {
+    const e = this.index.get(key);
+    if (!e) return undefined;
+    if (e.blob === undefined) e.blob = encodeArchive(e.object);
+    return e.blob;
+  }
+
+  /** The entry of `key`, with its blob position for frames read from a stream. */
+  entry(key: string): Readonly<FrameEntry> | undefined {
+    return this.index.get(key);
+  }
+
+  /**
+   * Sets `key`. A key already present keeps its place; a new key goes where
+   * spt3g would put it (frames built in code) or last (frames read from a stream).
+   */
+  set(key: string, object: G3Object | null): this {
+    const e = this.index.get(key);
+    if (e) {
+      e.object = object;
+      e.decoded = true;
+      e.blob = undefined;
+      e.blobOffset = -1;
+      return this;
+    }
+    const entry: FrameEntry = { key, keyBytes: encodeUtf8(key), blob: undefined, blobOffset: -1, decoded: true, object };
+    this.list.push(entry);
+    this.index.set(key, entry);
+    this.order?.insert(key);
+    return this;
+  }
+
+  /** Sets `key` to archive bytes as they are (e.g. copied from another frame). */
+  setRaw(key: string, blob: Uint8Array): this {
+    this.set(key, null);
+    const e = this.index.get(key)!;
+    e.blob = blob;
+    e.decoded = false;
+    return this;
+  }
+
+  delete(key: string): boolean {
+    const e = this.index.get(key);
+    if (!e) return false;
+    this.index.delete(key);
+    this.list.splice(this.list.indexOf(e), 1);
+    this.order?.delete(key);
+    return true;
+  }
+
+  /** Entries in storage order (raw blobs encoded on demand). */
+  storedEntries(): { key: string; keyBytes: Uint8Array; blob: Uint8Array }[] {
+    return this.keys().map((k) => {
+      const e = this.index.get(k)!;
+      return { key: k, keyBytes: e.keyBytes, blob: this.raw(k)! };
+    });
+  }
+
+  /**
+   * A copy ordered as spt3g (libstdc++) would store it after reading this
+   * frame: keys inserted in the current order. Blobs are shared, not copied.
+   */
+  reordered(): G3Frame {
+    const f = new G3Frame(this.type);
+    for (const k of this.keys()) {
+      const e = this.index.get(k)!;
+      if (e.blob !== undefined) f.setRaw(k, e.blob);
+      else f.set(k, e.object);
+    }
+    return f;
+  }
+}
