@@ -83,7 +83,7 @@ export class ArchiveDecoder {
     let className: string;
     if (cid & 0x80000000) {
       const id = cid & 0x7fffffff;
-      className = r.str('class name');
+      className = r.name('class name');
       if (id !== this.classNames.length + 1) throw new G3FormatError(`class id ${id} out of sequence (expected ${this.classNames.length + 1})`, at);
       this.classNames.push(className);
     } else if (cid & 0x40000000) {
@@ -173,7 +173,7 @@ export class ArchiveDecoder {
     const n = this.r.u32('G3MapFrameObject size');
     const out = new Map<string, G3Object | null>();
     for (let i = 0; i < n; i++) {
-      const key = this.r.str('map key');
+      const key = this.r.name('map key');
       const value = this.r.lengthPrefixed(`value of map key '${key}'`);
       out.set(key, decodeArchive(value));
     }
@@ -257,7 +257,7 @@ const BODY_TABLE: Record<string, BodyDecoder> = {
     const m = d.r.count('G3MapVectorDouble size', 16);
     const data = new Map<string, Float64Array>();
     for (let i = 0; i < m; i++) {
-      const key = d.r.str('G3MapVectorDouble key');
+      const key = d.r.name('G3MapVectorDouble key');
       const k = d.r.count(`G3MapVectorDouble '${key}' size`, 8);
       data.set(key, typedAt(d.r.bytes, d.r.pos, k, 8, Float64Array));
       d.r.pos += k * 8;

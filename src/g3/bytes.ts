@@ -2,6 +2,7 @@
 // binary" encoding that .g3 files use (FORMAT section 2): fixed-width
 // integers, IEEE doubles, and u64-length-prefixed strings and byte arrays.
 import { G3FormatError, G3TruncatedError } from './errors.js';
+import { dataViewOf } from './views.js';
 
 /** Largest length this library accepts for one string or byte array (u64 on disk). */
 export const MAX_LENGTH = 2 ** 40;
@@ -25,6 +26,39 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number): strin
   return utf8.decode(bytes.subarray(start, end));
 }
 
+// Names (frame keys, class names, field names) repeat in every frame; a
+// small cache returns the same string for the same ASCII bytes instead of
+// building it again.
+const NAME_CACHE = new Map<number, string>();
+const NAME_CACHE_MAX = 8192;
+
+/** Decodes a short name, returning a cached string when the same ASCII bytes were seen before. */
+export function decodeName(bytes: Uint8Array, start: number, end: number): string {
+  const n = end - start;
+  if (n > 64) return decodeUtf8(bytes, start, end);
+  let h = 0x811c9dc5 ^ n;
+  for (let i = start; i < end; i++) {
+    const c = bytes[i]!;
+    if (c >= 0x80) return decodeUtf8(bytes, start, end);
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  const hit = NAME_CACHE.get(h);
+  if (hit !== undefined && hit.length === n) {
+    let same = true;
+    for (let i = 0; i < n; i++) {
+      if (hit.charCodeAt(i) !== bytes[start + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return hit;
+  }
+  const s = decodeUtf8(bytes, start, end);
+  if (NAME_CACHE.size >= NAME_CACHE_MAX) NAME_CACHE.clear();
+  NAME_CACHE.set(h, s);
+  return s;
+}
+
 export function encodeUtf8(s: string): Uint8Array {
   return utf8Encoder.encode(s);
 }
@@ -32,7 +66,9 @@ export function encodeUtf8(s: string): Uint8Array {
 /** A cursor over a byte range; every read checks bounds and says what was being read. */
 export class ByteReader {
   readonly bytes: Uint8Array;
+  /** A view of the whole underlying buffer; add `off` to positions. */
   readonly view: DataView;
+  readonly off: number;
   pos: number;
   readonly end: number;
   /** Added to positions in messages and errors: the stream offset of bytes[0]. */
@@ -40,7 +76,8 @@ export class ByteReader {
 
   constructor(bytes: Uint8Array, start = 0, end = bytes.length, base = 0) {
     this.bytes = bytes;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.view = dataViewOf(bytes.buffer);
+    this.off = bytes.byteOffset;
     this.pos = start;
     this.end = end;
     this.base = base;
@@ -65,28 +102,28 @@ export class ByteReader {
 
   u32(what = 'u32'): number {
     this.need(4, what);
-    const v = this.view.getUint32(this.pos, true);
+    const v = this.view.getUint32(this.off + this.pos, true);
     this.pos += 4;
     return v;
   }
 
   i32(what = 'i32'): number {
     this.need(4, what);
-    const v = this.view.getInt32(this.pos, true);
+    const v = this.view.getInt32(this.off + this.pos, true);
     this.pos += 4;
     return v;
   }
 
   i64(what = 'i64'): bigint {
     this.need(8, what);
-    const v = this.view.getBigInt64(this.pos, true);
+    const v = this.view.getBigInt64(this.off + this.pos, true);
     this.pos += 8;
     return v;
   }
 
   f64(what = 'f64'): number {
     this.need(8, what);
-    const v = this.view.getFloat64(this.pos, true);
+    const v = this.view.getFloat64(this.off + this.pos, true);
     this.pos += 8;
     return v;
   }
@@ -94,8 +131,8 @@ export class ByteReader {
   /** A u64 count or length, refused when it cannot be a real size. */
   length(what: string, limit = MAX_LENGTH): number {
     this.need(8, what);
-    const lo = this.view.getUint32(this.pos, true);
-    const hi = this.view.getUint32(this.pos + 4, true);
+    const lo = this.view.getUint32(this.off + this.pos, true);
+    const hi = this.view.getUint32(this.off + this.pos + 4, true);
     const v = hi * 4294967296 + lo;
     if (hi >= 0x200000 || v > limit) {
       const shown = hi >= 0x200000 ? `0x${hi.toString(16)}${lo.toString(16).padStart(8, '0')}` : String(v);
@@ -120,6 +157,15 @@ export class ByteReader {
     const n = this.length(`${what} length`);
     this.need(n, what);
     const s = decodeUtf8(this.bytes, this.pos, this.pos + n);
+    this.pos += n;
+    return s;
+  }
+
+  /** A string that is a name (key, class or field name): short, repeated, cached. */
+  name(what = 'name'): string {
+    const n = this.length(`${what} length`);
+    this.need(n, what);
+    const s = decodeName(this.bytes, this.pos, this.pos + n);
     this.pos += n;
     return s;
   }

@@ -18,9 +18,14 @@ for (let n = 0; n < 256; n++) {
 
 /** The g3 frame CRC of `data`, continuing from `crc` (0 to start). */
 export function g3Crc(data: Uint8Array, crc = 0): number {
-  if (data.length >= NATIVE_MIN) return ~nativeCrc32c(data, ~crc >>> 0) >>> 0;
+  return g3CrcRange(data, 0, data.length, crc);
+}
+
+/** The g3 frame CRC of bytes [start, end) of `data`, continuing from `crc`. */
+export function g3CrcRange(data: Uint8Array, start: number, end: number, crc = 0): number {
+  if (end - start >= NATIVE_MIN) return ~nativeCrc32c(data.subarray(start, end), ~crc >>> 0) >>> 0;
   let c = crc | 0;
-  for (let i = 0; i < data.length; i++) c = TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
+  for (let i = start; i < end; i++) c = TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
   return c >>> 0;
 }
 

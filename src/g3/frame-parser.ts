@@ -2,8 +2,8 @@
 // length field: it is delimited by walking its key table, so the parser
 // reports either a frame, or how many bytes it needs at least, or why the
 // bytes cannot be a frame. Blobs are not decoded here.
-import { ByteReader, decodeUtf8 } from './bytes.js';
-import { g3Crc } from './crc32c.js';
+import { ByteReader, decodeName } from './bytes.js';
+import { g3CrcRange } from './crc32c.js';
 import { G3FormatError, G3TruncatedError } from './errors.js';
 import { G3Frame, type FrameEntry } from './frame.js';
 
@@ -46,14 +46,27 @@ export function parseFrame(bytes: Uint8Array, pos: number, base: number, verifyC
     for (let i = 0; i < n; i++) {
       const keyLength = r.length(`key name length of entry ${i}`, FRAME_LIMITS.maxKeyLength);
       r.need(keyLength, `key name of entry ${i}`);
-      const keyBytes = bytes.subarray(r.pos, r.pos + keyLength);
-      const key = decodeUtf8(bytes, r.pos, r.pos + keyLength);
+      const keyAt = r.pos;
+      const key = decodeName(bytes, keyAt, keyAt + keyLength);
       r.pos += keyLength;
       const blobLength = r.length(`blob length of key '${key}'`, FRAME_LIMITS.maxBlobLength);
-      const blobOffset = base + r.pos;
-      const blob = r.take(blobLength, `blob of key '${key}'`);
-      if (verifyCrc) crc = g3Crc(blob, g3Crc(keyBytes, crc));
-      entries[i] = { key, keyBytes, blob, blobOffset, decoded: false, object: null };
+      const blobAt = r.pos;
+      r.need(blobLength, `blob of key '${key}'`);
+      r.pos += blobLength;
+      if (verifyCrc) crc = g3CrcRange(bytes, blobAt, blobAt + blobLength, g3CrcRange(bytes, keyAt, keyAt + keyLength, crc));
+      entries[i] = {
+        key,
+        keyBytes: undefined,
+        blob: undefined,
+        src: bytes,
+        keyAt,
+        keyLength,
+        blobAt,
+        blobLength,
+        blobOffset: base + blobAt,
+        decoded: false,
+        object: null,
+      };
     }
     const crcStored = r.u32('frame CRC');
     const frame = new G3Frame(type, {

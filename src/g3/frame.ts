@@ -46,13 +46,30 @@ export function frameTypeName(code: number): string {
 /** One key of a frame and its object, raw and/or decoded. */
 export interface FrameEntry {
   key: string;
-  keyBytes: Uint8Array;
-  /** The object's archive bytes; undefined until encoded for an object set in code. */
+  /** UTF-8 bytes of the key (made on demand for frames read from a stream). */
+  keyBytes: Uint8Array | undefined;
+  /** The object's archive bytes; made on demand, or encoded for an object set in code. */
   blob: Uint8Array | undefined;
+  /** For frames read from a stream: the bytes holding key and blob, and where. */
+  src: Uint8Array | undefined;
+  keyAt: number;
+  keyLength: number;
+  blobAt: number;
+  blobLength: number;
   /** Stream offset of the blob's first byte, or -1. */
   blobOffset: number;
   decoded: boolean;
   object: G3Object | null;
+}
+
+function blobOf(e: FrameEntry): Uint8Array | undefined {
+  if (e.blob === undefined && e.src !== undefined) e.blob = e.src.subarray(e.blobAt, e.blobAt + e.blobLength);
+  return e.blob;
+}
+
+function keyBytesOf(e: FrameEntry): Uint8Array {
+  if (e.keyBytes === undefined) e.keyBytes = e.src !== undefined ? e.src.subarray(e.keyAt, e.keyAt + e.keyLength) : encodeUtf8(e.key);
+  return e.keyBytes;
 }
 
 /** Where a frame was found in its stream and what its checksum said. */
@@ -71,7 +88,8 @@ export class G3Frame {
   /** Set for frames read from a stream. */
   readonly origin: FrameOrigin | undefined;
   private readonly list: FrameEntry[];
-  private readonly index: Map<string, FrameEntry>;
+  /** Built on first use for frames with many keys; small frames are searched. */
+  private index: Map<string, FrameEntry> | undefined;
   /** Models spt3g's key container for frames built in code; null keeps stored order. */
   private readonly order: UnorderedMapOrder | null;
 
@@ -84,7 +102,6 @@ export class G3Frame {
     this.type = type;
     this.origin = stored?.origin;
     this.list = stored?.entries ?? [];
-    this.index = new Map(this.list.map((e) => [e.key, e]));
     this.order = stored ? null : new UnorderedMapOrder();
   }
 
@@ -98,7 +115,18 @@ export class G3Frame {
   }
 
   get size(): number {
-    return this.index.size;
+    return this.list.length;
+  }
+
+  private find(key: string): FrameEntry | undefined {
+    const list = this.list;
+    if (list.length <= 16) {
+      // From the end: with a duplicated key (never written by spt3g) the last one wins, as in spt3g.
+      for (let i = list.length - 1; i >= 0; i--) if (list[i]!.key === key) return list[i];
+      return undefined;
+    }
+    if (!this.index) this.index = new Map(list.map((e) => [e.key, e]));
+    return this.find(key);
   }
 
   /** Keys in the order the frame stores (or will store) them. */
@@ -108,15 +136,15 @@ export class G3Frame {
   }
 
   has(key: string): boolean {
-    return this.index.has(key);
+    return this.find(key) !== undefined;
   }
 
   /** The object under `key`, decoded on first access; undefined if absent. */
   get(key: string): G3Object | null | undefined {
-    const e = this.index.get(key);
+    const e = this.find(key);
     if (!e) return undefined;
     if (!e.decoded) {
-      e.object = decodeArchive(e.blob!);
+      e.object = decodeArchive(blobOf(e)!);
       e.decoded = true;
     }
     return e.object;
@@ -124,15 +152,15 @@ export class G3Frame {
 
   /** The archive bytes of `key` (encoding a value set in code). */
   raw(key: string): Uint8Array | undefined {
-    const e = this.index.get(key);
+    const e = this.find(key);
     if (!e) return undefined;
-    if (e.blob === undefined) e.blob = encodeArchive(e.object);
+    if (blobOf(e) === undefined) e.blob = encodeArchive(e.object);
     return e.blob;
   }
 
   /** The entry of `key`, with its blob position for frames read from a stream. */
   entry(key: string): Readonly<FrameEntry> | undefined {
-    return this.index.get(key);
+    return this.find(key);
   }
 
   /**
@@ -140,17 +168,30 @@ export class G3Frame {
    * spt3g would put it (frames built in code) or last (frames read from a stream).
    */
   set(key: string, object: G3Object | null): this {
-    const e = this.index.get(key);
+    const e = this.find(key);
     if (e) {
       e.object = object;
       e.decoded = true;
       e.blob = undefined;
+      e.src = undefined;
       e.blobOffset = -1;
       return this;
     }
-    const entry: FrameEntry = { key, keyBytes: encodeUtf8(key), blob: undefined, blobOffset: -1, decoded: true, object };
+    const entry: FrameEntry = {
+      key,
+      keyBytes: encodeUtf8(key),
+      blob: undefined,
+      src: undefined,
+      keyAt: 0,
+      keyLength: 0,
+      blobAt: 0,
+      blobLength: 0,
+      blobOffset: -1,
+      decoded: true,
+      object,
+    };
     this.list.push(entry);
-    this.index.set(key, entry);
+    this.index?.set(key, entry);
     this.order?.insert(key);
     return this;
   }
@@ -158,16 +199,16 @@ export class G3Frame {
   /** Sets `key` to archive bytes as they are (e.g. copied from another frame). */
   setRaw(key: string, blob: Uint8Array): this {
     this.set(key, null);
-    const e = this.index.get(key)!;
+    const e = this.find(key)!;
     e.blob = blob;
     e.decoded = false;
     return this;
   }
 
   delete(key: string): boolean {
-    const e = this.index.get(key);
+    const e = this.find(key);
     if (!e) return false;
-    this.index.delete(key);
+    this.index?.delete(key);
     this.list.splice(this.list.indexOf(e), 1);
     this.order?.delete(key);
     return true;
@@ -176,8 +217,8 @@ export class G3Frame {
   /** Entries in storage order (raw blobs encoded on demand). */
   storedEntries(): { key: string; keyBytes: Uint8Array; blob: Uint8Array }[] {
     return this.keys().map((k) => {
-      const e = this.index.get(k)!;
-      return { key: k, keyBytes: e.keyBytes, blob: this.raw(k)! };
+      const e = this.find(k)!;
+      return { key: k, keyBytes: keyBytesOf(e), blob: this.raw(k)! };
     });
   }
 
@@ -188,8 +229,9 @@ export class G3Frame {
   reordered(): G3Frame {
     const f = new G3Frame(this.type);
     for (const k of this.keys()) {
-      const e = this.index.get(k)!;
-      if (e.blob !== undefined) f.setRaw(k, e.blob);
+      const e = this.find(k)!;
+      const blob = blobOf(e);
+      if (blob !== undefined) f.setRaw(k, blob);
       else f.set(k, e.object);
     }
     return f;

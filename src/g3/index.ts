@@ -13,3 +13,4 @@ export { FrameSplitter, type SplitterOptions, type SplitStep } from './splitter.
 export * from './reader.js';
 export { compressionOf, type Compression } from './source.js';
 export * from './writer.js';
+export * from './hk/index.js';

@@ -9,6 +9,7 @@
 import { crcHex } from './crc32c.js';
 import type { G3Frame } from './frame.js';
 import { FRAME_HEADER_SIZE, parseFrame, plausibleFrameStart } from './frame-parser.js';
+import { allocBytes } from './views.js';
 
 export interface G3StreamProblem {
   /** `crc`: a whole frame whose checksum fails; `corrupt`: bytes that are not a frame. */
@@ -44,6 +45,12 @@ export interface SplitterOptions {
   startOffset?: number;
   /** Smallest window growth, in bytes. */
   chunkSize?: number;
+  /**
+   * Reuse the window's memory once the frames in it are passed: a frame (and
+   * any typed array decoded from it) is then valid only until the next one is
+   * read. For readers that look at each frame and let it go.
+   */
+  reuseBuffers?: boolean;
 }
 
 export type SplitStep = { kind: 'frame'; frame: G3Frame } | { kind: 'need'; bytes: number } | { kind: 'end' };
@@ -62,6 +69,7 @@ export class FrameSplitter {
   private readonly verifyCrc: boolean;
   private readonly resync: boolean;
   private readonly chunkSize: number;
+  private readonly reuse: boolean;
 
   /** Frames handed out so far (including those with a bad CRC). */
   frameCount = 0;
@@ -72,7 +80,8 @@ export class FrameSplitter {
     this.verifyCrc = opts.verifyCrc ?? true;
     this.resync = opts.resync ?? true;
     this.base = opts.startOffset ?? 0;
-    this.chunkSize = opts.chunkSize ?? 1 << 23;
+    this.chunkSize = opts.chunkSize ?? 1 << 24;
+    this.reuse = opts.reuseBuffers ?? false;
   }
 
   /** A splitter over bytes already in memory (no copy); the stream ends with them. */
@@ -107,9 +116,16 @@ export class FrameSplitter {
   reserve(free: number): Uint8Array {
     if (this.buf.length - this.len >= free) return this.buf.subarray(this.len);
     const keep = this.len - this.pos;
+    if (this.reuse && this.buf.length >= keep + free) {
+      this.buf.copyWithin(0, this.pos, this.len);
+      this.base += this.pos;
+      this.pos = 0;
+      this.len = keep;
+      return this.buf.subarray(keep);
+    }
     // Geometric growth keeps a large frame arriving in small pieces linear in cost.
     const size = Math.max(keep + free, keep + this.chunkSize, 2 * keep);
-    const next = Buffer.allocUnsafeSlow(size);
+    const next = allocBytes(size);
     next.set(this.buf.subarray(this.pos, this.len));
     this.base += this.pos;
     this.pos = 0;
@@ -118,7 +134,12 @@ export class FrameSplitter {
     return next.subarray(keep);
   }
 
-  /** Declares `n` bytes written into the view from `reserve`. */
+  /** The free space after the data held, without moving anything (may be empty). */
+  spare(): Uint8Array {
+    return this.buf.subarray(this.len);
+  }
+
+  /** Declares `n` bytes written into the view from `reserve` (or `spare`). */
   commit(n: number): void {
     this.len += n;
   }
