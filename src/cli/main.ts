@@ -10,7 +10,9 @@ export interface Command {
   load: () => Promise<{ run: (argv: string[]) => Promise<number> }>;
 }
 
-export const commands: Record<string, Command> = {};
+export const commands: Record<string, Command> = {
+  g3: { summary: 'look at .g3 files: `g3 dump FILE`, `g3 fields FILE...`', load: () => import('./commands/g3.js') },
+};
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };

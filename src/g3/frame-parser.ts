@@ -72,6 +72,8 @@ export function parseFrame(bytes: Uint8Array, pos: number, base: number, verifyC
     const frame = new G3Frame(type, {
       entries,
       origin: { offset: base + pos, length: r.pos - pos, crcStored, crcComputed: verifyCrc ? crc : undefined },
+      bytes,
+      start: pos,
     });
     return { kind: 'frame', frame, end: r.pos };
   } catch (err) {

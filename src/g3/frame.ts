@@ -84,7 +84,7 @@ export interface FrameOrigin {
 }
 
 export class G3Frame {
-  type: number;
+  private frameType: number;
   /** Set for frames read from a stream. */
   readonly origin: FrameOrigin | undefined;
   private readonly list: FrameEntry[];
@@ -98,11 +98,35 @@ export class G3Frame {
    * `stored`, a frame as read from a stream (stored key order, raw blobs that
    * view the stream's bytes).
    */
-  constructor(type: number = FrameType.Housekeeping, stored?: { entries: FrameEntry[]; origin: FrameOrigin }) {
-    this.type = type;
+  /** The frame's bytes as read, while it is unchanged: the window and where the frame starts in it. */
+  private stored: { bytes: Uint8Array; start: number } | undefined;
+
+  constructor(type: number = FrameType.Housekeeping, stored?: { entries: FrameEntry[]; origin: FrameOrigin; bytes?: Uint8Array; start?: number }) {
+    this.frameType = type;
     this.origin = stored?.origin;
     this.list = stored?.entries ?? [];
     this.order = stored ? null : new UnorderedMapOrder();
+    if (stored?.bytes) this.stored = { bytes: stored.bytes, start: stored.start ?? 0 };
+  }
+
+  /**
+   * The exact bytes the frame was read from (its recorded CRC included, even
+   * a wrong one), as long as nothing in it was changed; undefined otherwise.
+   */
+  storedBytes(): Uint8Array | undefined {
+    if (!this.stored || !this.origin) return undefined;
+    const { bytes, start } = this.stored;
+    return bytes.subarray(start, start + this.origin.length);
+  }
+
+  /** The frame type code (see FrameType). */
+  get type(): number {
+    return this.frameType;
+  }
+
+  set type(code: number) {
+    if (code !== this.frameType) this.stored = undefined;
+    this.frameType = code;
   }
 
   /** True when the stored CRC matched the computed one (or was not checked). */
@@ -168,6 +192,7 @@ export class G3Frame {
    * spt3g would put it (frames built in code) or last (frames read from a stream).
    */
   set(key: string, object: G3Object | null): this {
+    this.stored = undefined;
     const e = this.find(key);
     if (e) {
       e.object = object;
@@ -208,6 +233,7 @@ export class G3Frame {
   delete(key: string): boolean {
     const e = this.find(key);
     if (!e) return false;
+    this.stored = undefined;
     this.index?.delete(key);
     this.list.splice(this.list.indexOf(e), 1);
     this.order?.delete(key);

@@ -2,7 +2,7 @@
 // known offsets, or a decompressed stream. As in spt3g, compression is chosen
 // by file name alone: `.gz` (gzip) and `.bz2` (bzip2); plain otherwise.
 import { open, type FileHandle } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import unbzip2 from 'unbzip2-stream';
 
@@ -114,9 +114,18 @@ export async function openSource(path: string, start = 0, compression: Compressi
   // Opening first makes a missing file fail here, not later inside the stream.
   const fh = await open(path, 'r');
   const file = fh.createReadStream({ highWaterMark: 1 << 20 });
-  const decompressor: Readable = compression === 'gzip' ? createGunzip() : (unbzip2() as unknown as Readable);
-  // Errors of the file stream surface through the decompressor.
-  file.on('error', (err) => decompressor.destroy(err));
-  file.pipe(decompressor as unknown as NodeJS.WritableStream);
-  return new StreamSource(decompressor, start);
+  if (compression === 'gzip') {
+    const gunzip = createGunzip();
+    // Errors of the file stream surface through the decompressor.
+    file.on('error', (err) => gunzip.destroy(err));
+    file.pipe(gunzip);
+    return new StreamSource(gunzip, start);
+  }
+  // unbzip2-stream is an old-style (`through`) stream: wrap it as a Readable.
+  const bunzip = unbzip2();
+  const out = new Readable().wrap(bunzip);
+  bunzip.on('error', (err: Error) => out.destroy(err));
+  file.on('error', (err) => out.destroy(err));
+  file.pipe(bunzip);
+  return new StreamSource(out, start);
 }

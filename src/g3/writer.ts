@@ -11,8 +11,15 @@ import { g3Crc } from './crc32c.js';
 import type { G3Frame } from './frame.js';
 import { compressionOf } from './source.js';
 
-/** The bytes of one frame (FORMAT 3.1), CRC included. */
+/**
+ * The bytes of one frame (FORMAT 3.1), CRC included. A frame read from a
+ * stream and not changed is written exactly as read (a wrong recorded CRC
+ * stays wrong: copying does not hide damage); any other frame gets its CRC
+ * computed.
+ */
 export function encodeFrame(frame: G3Frame): Uint8Array {
+  const stored = frame.storedBytes();
+  if (stored) return stored;
   const entries = frame.storedEntries();
   let size = 13 + 4;
   for (const e of entries) size += 16 + e.keyBytes.length + e.blob.length;

@@ -29,8 +29,8 @@ export interface FieldSpec {
   kind: FieldKind;
   /** int: values drawn in [lo, hi]; float: the signal's centre and spread. */
   range?: [number, number];
-  /** int: a counter from `start` growing by `perSecond`. */
-  counter?: { start: number; perSecond: number };
+  /** int: a counter from `start` growing by `perSecond` (a bigint start counts exactly past 2^53). */
+  counter?: { start: number | bigint; perSecond: number };
 }
 
 export interface BlockSpec {
@@ -363,15 +363,18 @@ function fieldValues(f: FieldState, k0: number, n: number, rate: number, asDoubl
     for (let i = 0; i < n; i++) {
       const tt = (k0 + i) / rate;
       const signal = Math.sin(f.phase + (2 * Math.PI * tt) / f.period);
-      out[i] = s.counter ? s.counter.start + Math.floor(s.counter.perSecond * tt) : mid + amp * (0.8 * signal + 0.2 * (f.next() - 0.5));
+      out[i] = s.counter ? Number(s.counter.start) + Math.floor(s.counter.perSecond * tt) : mid + amp * (0.8 * signal + 0.2 * (f.next() - 0.5));
     }
     return out;
   }
   if (s.kind === 'int') {
-    const out = new Array<number>(n);
+    const out = new Array<number | bigint>(n);
     for (let i = 0; i < n; i++) {
-      if (s.counter) out[i] = s.counter.start + Math.floor(s.counter.perSecond * ((k0 + i) / rate));
-      else {
+      const c = s.counter;
+      if (c) {
+        const step = Math.floor(c.perSecond * ((k0 + i) / rate));
+        out[i] = typeof c.start === 'bigint' ? c.start + BigInt(step) : c.start + step;
+      } else {
         // Modes that hold for a while and then change.
         if (f.next() < 0.01) f.level = f.next();
         out[i] = lo + Math.floor(f.level * (hi - lo + 1));
@@ -395,7 +398,7 @@ function toVector(kind: FieldKind, values: Values, version: SchemaVersion): G3Ob
     case 'float':
       return vectorDouble(values as Float64Array);
     case 'int':
-      return vectorInt(values as number[], version === 1 ? 1 : 2);
+      return vectorInt(values as (number | bigint)[], version === 1 ? 1 : 2);
     case 'bool':
       return vectorBool(values as Uint8Array);
     case 'string':

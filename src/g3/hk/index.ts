@@ -8,3 +8,4 @@ export * from './archive.js';
 export * from './columns.js';
 export * from './frames.js';
 export * from './generator.js';
+export * from './translate.js';
