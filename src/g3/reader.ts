@@ -261,13 +261,21 @@ export class G3FrameFile {
       area = opts.scratch.bytes;
     }
     const out = new Array<G3Frame>(refs.length);
+    // All reads are started at once (they run while earlier results are parsed).
     let at = 0;
-    for (const run of runs) {
+    const reads = runs.map((run) => {
       const size = run.end - run.start;
       const buf = area ? area.subarray(at, at + size) : allocBytes(size);
       at += size;
-      const { bytesRead } = await this.fh.read(buf, 0, size, run.start);
-      const bytes = bytesRead === size ? buf : buf.subarray(0, bytesRead);
+      return this.fh.read(buf, 0, size, run.start).then(({ bytesRead }) => (bytesRead === size ? buf : buf.subarray(0, bytesRead)));
+    });
+    // Wait for every read before anything can throw, so none is left writing into the scratch.
+    const settled = await Promise.allSettled(reads);
+    for (let k = 0; k < runs.length; k++) {
+      const run = runs[k]!;
+      const got = settled[k]!;
+      if (got.status === 'rejected') throw got.reason;
+      const bytes = got.value;
       for (let m = run.from; m < run.to; m++) {
         const ref = order[m]!;
         const res = parseFrame(bytes, ref.offset - run.start, run.start, verifyCrc);

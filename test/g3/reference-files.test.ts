@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
   crcHex,
+  frameSamples,
   frameTypeName,
   G3Reader,
   interpretHkFrame,
@@ -15,7 +16,7 @@ import {
   type G3Frame,
   type HkFrameInfo,
 } from '../../src/g3/index.js';
-import { INDEX, int, referencePath, truth, wrapped } from './fixtures.js';
+import { INDEX, int, referencePath, truth, truthColumn, wrapped } from './fixtures.js';
 
 interface ObjectTruth {
   class: string;
@@ -208,4 +209,32 @@ test('session ids beyond 2^53 and every int64 come back exact', () => {
   // timestamp_ns of the HWP encoder is stored with 64-bit width.
   const data = frames.map((f) => interpretHkFrame(f)!).filter((h) => h.kind === 'data');
   assert.ok(data.some((h) => h.blocks.some((b) => b.fields.some((f) => f.name === 'timestamp_ns'))));
+});
+
+test('the samples of every data frame, as columns, are the values the reference read', () => {
+  let blocks = 0;
+  for (const entry of INDEX) {
+    const t = truth<FileTruth>(entry.truth);
+    const { frames } = splitFrames(readFileSync(referencePath(entry.file)));
+    frames.forEach((frame, i) => {
+      const ft = t.frames[i]!;
+      if (!frame.crcOk || ft.hk?.kind !== 'data') return;
+      const samples = frameSamples(frame);
+      const truthBlocks = ft.objects!.blocks!.value as { class: string; value: { times?: string[]; t?: number[]; fields?: Record<string, { value: unknown[] }>; data?: Record<string, unknown[]> } }[];
+      assert.equal(samples.length, truthBlocks.length);
+      samples.forEach((s, j) => {
+        const bt = truthBlocks[j]!.value;
+        const where = `${entry.file} frame ${i} block ${j}`;
+        assert.equal(s.name, ft.hk!.blocks![j]!.name ?? translatedBlockName(Object.keys(bt.fields ?? bt.data!)), where);
+        const times = bt.times ? bt.times.map((x) => Number(BigInt(x)) / 1e8) : bt.t!.map((x) => Math.trunc(x * 1e8) / 1e8);
+        assert.deepEqual(Array.from(s.t), times, where);
+        const values = bt.fields ? Object.fromEntries(Object.entries(bt.fields).map(([k, v]) => [k, v.value])) : bt.data!;
+        assert.deepEqual([...s.fields.keys()], Object.keys(values), where);
+        for (const [k, col] of s.fields) assert.deepStrictEqual(truthColumn(col).values, values[k], `${where} ${k}`);
+        assert.equal(s.problems.size, 0);
+        blocks++;
+      });
+    });
+  }
+  assert.ok(blocks > 200);
 });

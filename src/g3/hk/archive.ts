@@ -52,14 +52,17 @@ export interface DataResult {
 /**
  * Reads frames of one file by byte offset, in the order asked. The frames
  * of one call need stay valid only until the second call after it (a source
- * may reuse its buffers; the archive reads one batch ahead).
+ * may reuse its buffers; the archive reads one batch ahead). A query asks
+ * for files in name order and, within a file, for increasing offsets.
  */
 export interface FrameSource {
   frames(filename: string, refs: readonly { offset: number; length: number }[]): Promise<G3Frame[]>;
+  /** Called when a query has what it needs: close whatever was kept open. */
+  release?(): Promise<void>;
 }
 
 export interface HKArchiveOptions {
-  /** Where to read frames (default: files opened by `resolve(filename)`). */
+  /** Where to read frames (default: files opened by `resolve(filename)`, a new source per query). */
   frameSource?: FrameSource;
   /** Path of a file from the name its index entries carry (default: the name itself). */
   resolve?: (filename: string) => string;
@@ -103,11 +106,19 @@ function searchSorted(t: Float64Array, x: number): number {
   return lo;
 }
 
-/** Reads frames from files on disk: plain files by offset, compressed ones as a stream. */
+/**
+ * Reads frames from files on disk: plain files by offset (the file stays
+ * open between batches, so the next read starts at once), compressed ones as
+ * a stream read forward across batches.
+ */
 export class FileFrameSource implements FrameSource {
   // Two buffers in turn: one being decoded, one being read.
   private readonly scratch: { bytes?: Uint8Array }[] = [{}, {}];
   private turn = 0;
+  private current:
+    | { filename: string; file: G3FrameFile }
+    | { filename: string; reader: G3Reader; frames: AsyncIterator<G3Frame>; last: G3Frame | undefined }
+    | undefined;
 
   constructor(
     private readonly resolve: (filename: string) => string = (f) => f,
@@ -116,40 +127,53 @@ export class FileFrameSource implements FrameSource {
 
   async frames(filename: string, refs: readonly { offset: number; length: number }[]): Promise<G3Frame[]> {
     const path = this.resolve(filename);
-    if (compressionOf(path) === 'none') {
-      const f = await G3FrameFile.open(path);
-      try {
-        this.turn ^= 1;
-        return await f.framesAt(refs, { maxRead: this.maxRead, scratch: this.scratch[this.turn] });
-      } finally {
-        await f.close();
+    if (this.current?.filename !== filename) {
+      await this.release();
+      if (compressionOf(path) === 'none') this.current = { filename, file: await G3FrameFile.open(path) };
+      else {
+        const reader = await G3Reader.open(path, { resync: false });
+        this.current = { filename, reader, frames: reader[Symbol.asyncIterator](), last: undefined };
       }
     }
-    const wanted = new Map<number, G3Frame | undefined>(refs.map((r) => [r.offset, undefined]));
-    const reader = await G3Reader.open(path, { resync: false });
-    const last = Math.max(...refs.map((r) => r.offset));
-    for await (const frame of reader) {
-      const at = frame.origin!.offset;
-      if (wanted.has(at)) wanted.set(at, frame);
-      if (at >= last) break;
+    const cur = this.current!;
+    if ('file' in cur) {
+      this.turn ^= 1;
+      return cur.file.framesAt(refs, { maxRead: this.maxRead, scratch: this.scratch[this.turn] });
     }
-    return refs.map((r) => {
-      const f = wanted.get(r.offset);
-      if (!f) throw new Error(`${path}: no frame at offset ${r.offset}`);
-      return f;
-    });
+    // A compressed stream: read forward to each offset (asked in increasing order).
+    const out: G3Frame[] = [];
+    for (const r of refs) {
+      while (!cur.last || cur.last.origin!.offset < r.offset) {
+        const next = await cur.frames.next();
+        if (next.done) throw new Error(`${path}: no frame at offset ${r.offset}`);
+        cur.last = next.value;
+      }
+      if (cur.last.origin!.offset !== r.offset) throw new Error(`${path}: no frame at offset ${r.offset}`);
+      out.push(cur.last);
+    }
+    return out;
+  }
+
+  async release(): Promise<void> {
+    const cur = this.current;
+    this.current = undefined;
+    if (!cur) return;
+    if ('file' in cur) await cur.file.close();
+    else await cur.reader.close();
   }
 }
 
 export class HKArchive {
   readonly fieldGroups: readonly FieldGroup[];
-  private readonly source: FrameSource;
+  /** A fresh source per query, so concurrent queries do not share buffers. */
+  private readonly source: () => FrameSource;
   private readonly batchBytes: number;
 
   constructor(fieldGroups: readonly FieldGroup[], opts: HKArchiveOptions = {}) {
     this.fieldGroups = fieldGroups;
     this.batchBytes = opts.batchBytes ?? 1 << 23;
-    this.source = opts.frameSource ?? new FileFrameSource(opts.resolve);
+    const given = opts.frameSource;
+    this.source = given ? () => given : () => new FileFrameSource(opts.resolve);
   }
 
   /** so3g `_get_groups`: the requested fields present in [start, end), grouped by shared timeline. */
@@ -259,14 +283,16 @@ export class HKArchive {
         i = j;
       }
     }
+    const source = this.source();
     const fetch = (b: { filename: string; offsets: number[] }): Promise<(G3Frame | undefined)[]> => {
       const frames = files.get(b.filename)!;
-      return this.source.frames(b.filename, b.offsets.map((o) => ({ offset: o, length: frames.get(o)!.length }))).catch((err: unknown) => {
+      return source.frames(b.filename, b.offsets.map((o) => ({ offset: o, length: frames.get(o)!.length }))).catch((err: unknown) => {
         problems.push(`${b.filename}: ${(err as Error).message}`);
         return b.offsets.map(() => undefined);
       });
     };
     let next = batches.length > 0 ? fetch(batches[0]!) : undefined;
+    try {
     for (let bi = 0; bi < batches.length; bi++) {
       const { filename, offsets: batch } = batches[bi]!;
       const frames = files.get(filename)!;
@@ -308,6 +334,10 @@ export class HKArchive {
           }
         }
       }
+    }
+    } finally {
+      await next?.catch(() => undefined);
+      await source.release?.();
     }
 
     const data = new Map<string, Column>();

@@ -9,3 +9,4 @@ export * from './columns.js';
 export * from './frames.js';
 export * from './generator.js';
 export * from './translate.js';
+export * from './samples.js';
