@@ -24,6 +24,10 @@ export interface PointerHeader {
 
 type BodyDecoder = (d: ArchiveDecoder) => G3Object;
 
+/** Deepest nesting of objects accepted (HK data nests 3 deep). */
+const MAX_DEPTH = 64;
+let depth = 0;
+
 /** Copies or views `n` elements of `size` bytes at `pos` as the given typed array. */
 function typedAt<T>(
   bytes: Uint8Array,
@@ -117,9 +121,19 @@ export class ArchiveDecoder {
     }
     const body = BODIES.get(h.className);
     if (body === undefined) throw new G3UnknownClassError(h.className, at);
-    const obj = body(this);
-    this.objects[h.objectId - 1] = obj;
-    return obj;
+    // Objects nest (vectors of objects, maps of archives); bound the depth so
+    // crafted input cannot exhaust the stack.
+    if (++depth > MAX_DEPTH) {
+      depth = 0;
+      throw new G3FormatError(`objects nested more than ${MAX_DEPTH} deep`, at);
+    }
+    try {
+      const obj = body(this);
+      this.objects[h.objectId - 1] = obj;
+      return obj;
+    } finally {
+      if (depth > 0) depth--;
+    }
   }
 
   f64Vector(cls: 'G3VectorDouble'): Float64Array {

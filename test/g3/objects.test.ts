@@ -223,3 +223,13 @@ test('new frames store keys in libstdc++ order; deleting keeps the others in pla
   // order, which for small frames mostly reverses them (FORMAT 3.4).
   assert.deepEqual(back.reordered().keys(), ['hkagg_type', 'session_id', 'start_time', 'description']);
 });
+
+test('objects nested absurdly deep are refused, not a stack overflow', () => {
+  let o: G3Object = g3Int(1);
+  for (let i = 0; i < 200; i++) o = vectorFrameObject([o]);
+  const back = decodeArchive(encodeArchive(o));
+  assert.equal(back?.class, 'opaque');
+  assert.match(back.reason, /nested more than 64 deep/);
+  // And the next decode starts afresh.
+  assert.deepStrictEqual(decodeArchive(encodeArchive(vectorFrameObject([g3Int(2)]))), vectorFrameObject([g3Int(2)]));
+});
