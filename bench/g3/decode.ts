@@ -9,7 +9,7 @@
 //   b   archive scan of the file, then every field over the full range
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { G3Reader, generateArchive, HKArchiveScanner, perfShape, type G3Object } from '../../src/g3/index.js';
 
@@ -120,7 +120,8 @@ const mbps = (bytes: number, ms: number): number => bytes / 1e3 / ms;
 const fmt = (x: number, d = 0): string => x.toFixed(d).padStart(7);
 
 export async function run(): Promise<void> {
-  console.log('g3 decode (median of 7 runs, file in page cache; MB = 10^6 bytes)');
+  const load = loadavg()[0]!.toFixed(1);
+  console.log(`g3 decode (median of ${RUNS} runs, file in page cache; MB = 10^6 bytes; ${cpus().length} cores, load average ${load} at start)`);
   console.log(`${'shape'.padEnd(6)} ${'what'.padEnd(28)} ${'ms'.padStart(7)} ${'MB/s'.padStart(7)} ${'ref MB/s'.padStart(9)} ${'ratio'.padStart(7)} ${'goal'.padStart(6)}`);
   for (const shape of ['hour', 'day'] as const) {
     const path = await benchFile(shape);

@@ -7,8 +7,21 @@ import assert from 'node:assert/strict';
 import { copyFile, mkdtemp, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { HKArchive} from '../../src/g3/index.js';
-import { AmbiguousFieldError, HKArchiveScanner, scanG3File, type DataResult, type FieldGroup } from '../../src/g3/index.js';
+import {
+  AmbiguousFieldError,
+  ArchiveEncoder,
+  dataFrame,
+  HKArchiveScanner,
+  scanG3File,
+  sessionFrame,
+  statusFrame,
+  timesampleMap,
+  vectorDouble,
+  writeG3File,
+  type DataResult,
+  type FieldGroup,
+  type HKArchive,
+} from '../../src/g3/index.js';
 import { REFERENCE, referencePath, truth, truthColumn } from './fixtures.js';
 
 interface ArchiveTruth {
@@ -203,4 +216,57 @@ test('short names: unknown names are absent, an ambiguous one is an error naming
   // A zero-length span matches nothing.
   const empty = archive.getFields(1650001600, 1650001600);
   assert.equal(empty.fields.size, 0);
+});
+
+test('unknown classes in an HK frame are reported and the rest of the frame is served', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'g3-unknown-'));
+  try {
+    const strange = (() => {
+      const e = new ArchiveEncoder();
+      e.flag();
+      e.w.u32(0x80000001);
+      e.w.str('G3MapDouble');
+      e.w.u32(0x80000001);
+      e.w.u32(1);
+      e.w.u32(1);
+      e.w.u64(0);
+      return { class: 'opaque' as const, className: 'G3MapDouble', reason: 'test', bytes: e.w.bytes().slice() };
+    })();
+    const sessionId = 12345n;
+    const data = dataFrame({
+      version: 2,
+      sessionId,
+      provId: 0,
+      timestamp: 1700000060,
+      blocks: [timesampleMap(BigInt64Array.from([170000000000000000n, 170000000100000000n]), [
+        ['good', vectorDouble([1.5, 2.5])],
+        ['odd', strange],
+      ])],
+      blockNames: ['b'],
+      address: 'observatory.x.feeds.y',
+    });
+    data.set('extra', strange);
+    const path = join(dir, 'u.g3');
+    await writeG3File(path, [
+      sessionFrame({ version: 2, sessionId, startTime: 1700000000 }),
+      statusFrame({ version: 2, sessionId, timestamp: 1700000001, providers: [{ provId: 0, description: 'observatory.x.feeds.y' }] }),
+      data,
+    ]);
+    const scanner = new HKArchiveScanner();
+    await scanner.processFile(path, { name: 'u.g3' });
+    assert.deepEqual(
+      scanner.issues.map((i) => [i.kind, i.message]),
+      [
+        ['undecoded', "key 'extra' holds an object of unknown class G3MapDouble, kept as raw bytes"],
+        ['undecoded', "block 0 field 'odd' is not readable: not a vector: G3MapDouble"],
+      ],
+    );
+    const archive = scanner.finalize({ resolve: () => path });
+    const { data: values, problems } = await archive.getData();
+    assert.deepEqual(truthColumn(values.get('observatory.x.feeds.y.good')!), { dtype: 'float64', values: [1.5, 2.5] });
+    assert.deepEqual(truthColumn(values.get('observatory.x.feeds.y.odd')!), { dtype: 'float64', values: ['NaN', 'NaN'] });
+    assert.match(problems[0]!, /field 'odd': not a vector: G3MapDouble/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

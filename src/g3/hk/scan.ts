@@ -4,7 +4,8 @@
 // index can store and that the archive scanner replays; `onFrame` lets a
 // caller look at the frames (e.g. to build summaries) during the same read.
 import { stat } from 'node:fs/promises';
-import type { G3Frame } from '../frame.js';
+import { KNOWN_CLASSES, peekClassName } from '../archive-decoder.js';
+import { FrameType, type G3Frame } from '../frame.js';
 import { G3Reader, iterateFrames, type G3StreamProblem, type StreamStatus, type TruncatedTail } from '../reader.js';
 import { HkSchemaError, interpretHkFrame, type HkFrameInfo } from './schema.js';
 
@@ -21,6 +22,8 @@ export interface ScannedFrame {
   hk?: HkFrameInfo;
   /** Why an HK frame with a good CRC could not be understood. */
   hkError?: string;
+  /** Content of an HK frame kept as raw bytes (unknown classes, unreadable fields). */
+  notes?: string[];
 }
 
 export interface FileScan {
@@ -71,8 +74,37 @@ export function scanFrame(frame: G3Frame, index: number): ScannedFrame {
     if (!(err instanceof HkSchemaError)) throw err;
     rec.hkError = err.message;
   }
+  if (frame.type === FrameType.Housekeeping) {
+    const notes: string[] = [];
+    // Keys outside the schema: say if they hold something this library cannot decode.
+    for (const k of frame.keys()) {
+      if (HK_KEYS.has(k)) continue;
+      const cls = peekClassName(frame.raw(k)!);
+      if (cls === undefined || !KNOWN_CLASSES.includes(cls)) notes.push(`key '${k}' holds ${cls ? `an object of unknown class ${cls}` : 'an unreadable object'}, kept as raw bytes`);
+    }
+    if (rec.hk?.kind === 'data') {
+      for (const b of rec.hk.blocks) for (const u of b.unreadable ?? []) notes.push(`block ${b.index} field '${u.name}' is not readable: ${u.reason}`);
+    }
+    if (notes.length > 0) rec.notes = notes;
+  }
   return rec;
 }
+
+const HK_KEYS = new Set([
+  'hkagg_type',
+  'hkagg_version',
+  'hkagg_version_orig',
+  'session_id',
+  'start_time',
+  'description',
+  'timestamp',
+  'providers',
+  'prov_id',
+  'blocks',
+  'block_names',
+  'address',
+  'provider_session_id',
+]);
 
 /** Scans a .g3 file (plain or compressed). Never throws for damaged content; I/O errors propagate. */
 export async function scanG3File(path: string, opts: ScanOptions = {}): Promise<FileScan> {

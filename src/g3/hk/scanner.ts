@@ -41,8 +41,12 @@ export interface FieldGroup {
 
 export interface ScanIssue {
   file: string;
-  /** 'crc', 'corrupt' (unreadable bytes), 'truncated' (file ends inside a frame), 'hk' (HK content not understood). */
-  kind: 'crc' | 'corrupt' | 'truncated' | 'hk';
+  /**
+   * 'crc', 'corrupt' (unreadable bytes), 'truncated' (file ends inside a
+   * frame), 'hk' (HK content not understood), 'undecoded' (content kept as
+   * raw bytes: unknown classes; the rest of the frame is used).
+   */
+  kind: 'crc' | 'corrupt' | 'truncated' | 'hk' | 'undecoded';
   offset: number | undefined;
   frameIndex: number | undefined;
   message: string;
@@ -114,6 +118,7 @@ export class HKArchiveScanner {
       for (const rec of scan.frames) {
         if (this.policy === 'stop' && rec.index >= firstDamage) throw new StopFile();
         if (!rec.crcOk) continue;
+        for (const note of rec.notes ?? []) this.issues.push({ file, kind: 'undecoded', offset: rec.offset, frameIndex: rec.index, message: note });
         if (rec.hkError !== undefined) {
           this.fail(file, rec, `HK frame not understood: ${rec.hkError}`);
           continue;

@@ -42,6 +42,8 @@ export interface HkBlockInfo {
   fields: readonly HkFieldInfo[];
   /** Element count of each field, present only when some field's differs from `count`. */
   fieldCounts?: number[];
+  /** Fields whose vector cannot be read (unknown class, damage), and why. */
+  unreadable?: { name: string; reason: string }[];
 }
 
 interface HkCommon {
@@ -253,6 +255,7 @@ export function blockInfos(layouts: BlockLayout[], storedNames: string[] | undef
         break;
       }
     }
+    for (const [name, f] of b.fields) if (f.error !== undefined) (info.unreadable ??= []).push({ name, reason: f.error });
     return info;
   });
 }
