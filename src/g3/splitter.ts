@@ -111,7 +111,7 @@ export class FrameSplitter {
   /**
    * A writable view of at least `free` bytes after the data held, keeping
    * the unconsumed bytes. Frames already handed out keep viewing the old
-   * window, which is never overwritten.
+   * window, which is never overwritten, unless `reuseBuffers` was asked for.
    */
   reserve(free: number): Uint8Array {
     if (this.buf.length - this.len >= free) return this.buf.subarray(this.len);

@@ -70,9 +70,12 @@ export interface HKArchiveOptions {
   batchBytes?: number;
 }
 
-interface Group {
+/** Fields that share a timeline over a query's span (so3g's `group0`, `group1`, ...). */
+export interface TimelineGroup {
   name: string;
+  /** Field names as requested (full names, or the short names that matched). */
   keys: string[];
+  /** The field groups holding their data. */
   fieldGroups: FieldGroup[];
 }
 
@@ -177,7 +180,7 @@ export class HKArchive {
   }
 
   /** so3g `_get_groups`: the requested fields present in [start, end), grouped by shared timeline. */
-  groups(fields?: readonly string[] | null, start?: number | null, end?: number | null, shortMatch = false): Group[] {
+  groups(fields?: readonly string[] | null, start?: number | null, end?: number | null, shortMatch = false): TimelineGroup[] {
     const s = start ?? -Infinity;
     const e = end ?? Infinity;
     const wanted = fields ? new Set(fields) : undefined;
@@ -205,7 +208,7 @@ export class HKArchive {
     }
     const keys = [...fieldMap.keys()];
     const same = (a: FieldGroup[], b: FieldGroup[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
-    const out: Group[] = [];
+    const out: TimelineGroup[] = [];
     let i = 0;
     while (i < keys.length) {
       const fgs = fieldMap.get(keys[i]!)!;
@@ -242,7 +245,7 @@ export class HKArchive {
       count: number;
     }
     interface GroupState {
-      g: Group;
+      g: TimelineGroup;
       count: number;
       shortNames: string[];
       t?: Float64Array;
