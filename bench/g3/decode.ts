@@ -110,10 +110,14 @@ function median(xs: number[]): number {
   return s[s.length >> 1]!;
 }
 
-async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; result: T }> {
+/** Wall time, and the CPU time of this process (all its threads), of one run. */
+async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; cpuMs: number; result: T }> {
+  const c = process.cpuUsage();
   const t = performance.now();
   const result = await fn();
-  return { ms: performance.now() - t, result };
+  const ms = performance.now() - t;
+  const used = process.cpuUsage(c);
+  return { ms, cpuMs: (used.user + used.system) / 1e3, result };
 }
 
 const mbps = (bytes: number, ms: number): number => bytes / 1e3 / ms;
@@ -122,7 +126,11 @@ const fmt = (x: number, d = 0): string => x.toFixed(d).padStart(7);
 export async function run(): Promise<void> {
   const load = loadavg()[0]!.toFixed(1);
   console.log(`g3 decode (median of ${RUNS} runs, file in page cache; MB = 10^6 bytes; ${cpus().length} cores, load average ${load} at start)`);
-  console.log(`${'shape'.padEnd(6)} ${'what'.padEnd(28)} ${'ms'.padStart(7)} ${'MB/s'.padStart(7)} ${'ref MB/s'.padStart(9)} ${'ratio'.padStart(7)} ${'goal'.padStart(6)}`);
+  console.log('(ratio: median MB/s over the reference; "best": the fastest run; "per CPU s": bytes over the CPU time this');
+  console.log(' process used, all threads: both less sensitive than wall time to other load on the machine)');
+  console.log(
+    `${'shape'.padEnd(6)} ${'what'.padEnd(28)} ${'ms'.padStart(7)} ${'MB/s'.padStart(7)} ${'best'.padStart(7)} ${'ref MB/s'.padStart(9)} ${'ratio'.padStart(7)} ${'goal'.padStart(9)} ${'MB per CPU s'}`,
+  );
   for (const shape of ['hour', 'day'] as const) {
     const path = await benchFile(shape);
     const bytes = statSync(path).size;
@@ -131,6 +139,7 @@ export async function run(): Promise<void> {
     const a1: number[] = [];
     const a2: number[] = [];
     const b: number[] = [];
+    const cpu = { a1: [] as number[], a2: [] as number[], b: [] as number[] };
     const scan: number[] = [];
     const load: number[] = [];
     let frames = 0;
@@ -138,26 +147,34 @@ export async function run(): Promise<void> {
     for (let i = 0; i < RUNS; i++) {
       const s = await timed(() => splitOnly(path));
       a1.push(s.ms);
+      cpu.a1.push(s.cpuMs);
       frames = s.result;
       const d = await timed(() => decodeAll(path));
       a2.push(d.ms);
+      cpu.a2.push(d.cpuMs);
       const l = await timed(() => scanAndLoad(path));
       b.push(l.ms);
+      cpu.b.push(l.cpuMs);
       scan.push(l.result.scan);
       load.push(l.result.load);
       values = l.result.values;
     }
     console.log(`${shape}: ${bytes.toLocaleString('en')} bytes, ${frames} frames, ${values.toLocaleString('en')} values (reference file: ${ref.bytes.toLocaleString('en')} bytes, ${ref.frames} frames)`);
-    const row = (what: string, ms: number, refMbps?: number, goal?: number) => {
+    const row = (what: string, runs: number[], refMbps?: number, goal?: number, cpuRuns?: number[]) => {
+      const ms = median(runs);
       const rate = mbps(bytes, ms);
+      const best = mbps(bytes, Math.min(...runs));
       const ratio = refMbps ? rate / refMbps : undefined;
       const verdict = goal === undefined || ratio === undefined ? '' : ratio >= goal ? `>=${goal} ok` : `<${goal} MISS`;
-      console.log(`${shape.padEnd(6)} ${what.padEnd(28)} ${fmt(ms, 1)} ${fmt(rate)} ${refMbps ? fmt(refMbps, 0).padStart(9) : ''.padStart(9)} ${ratio ? fmt(ratio, 2) : ''.padStart(7)} ${verdict.padStart(6)}`);
+      const cpuRate = cpuRuns ? `${fmt(mbps(bytes, median(cpuRuns)))} (${fmt(mbps(bytes, median(cpuRuns)) / refMbps!, 2).trim()}x)` : '';
+      console.log(
+        `${shape.padEnd(6)} ${what.padEnd(28)} ${fmt(ms, 1)} ${fmt(rate)} ${fmt(best)} ${refMbps ? fmt(refMbps, 0).padStart(9) : ''.padStart(9)} ${ratio ? fmt(ratio, 2) : ''.padStart(7)} ${verdict.padStart(9)} ${cpuRate}`,
+      );
     };
-    row('a1 split + CRC', median(a1), ref.a1);
-    row('a2 decode every object', median(a2), ref.a2, GOAL.a2);
-    row('b  scan + get_data (all)', median(b), ref.b, GOAL.b);
-    row('   of which scan', median(scan));
-    row('   of which get_data', median(load));
+    row('a1 split + CRC', a1, ref.a1, undefined, cpu.a1);
+    row('a2 decode every object', a2, ref.a2, GOAL.a2, cpu.a2);
+    row('b  scan + get_data (all)', b, ref.b, GOAL.b, cpu.b);
+    row('   of which scan', scan);
+    row('   of which get_data', load);
   }
 }

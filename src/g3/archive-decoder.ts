@@ -71,7 +71,7 @@ export class ArchiveDecoder {
     let v = this.versions.get(cls);
     if (v === undefined) {
       const at = this.r.pos;
-      v = this.r.u32(`version of ${cls}`);
+      v = this.r.u32('version of', cls);
       if (!CLASS_VERSIONS[cls].includes(v)) throw new G3UnknownClassError(cls, at, `unsupported version ${v} of class`);
       this.versions.set(cls, v);
     }
@@ -139,7 +139,7 @@ export class ArchiveDecoder {
   f64Vector(cls: 'G3VectorDouble'): Float64Array {
     this.version(cls);
     this.version('G3FrameObject');
-    const n = this.r.count(`${cls} size`, 8);
+    const n = this.r.count('size of', 8, cls);
     const out = typedAt(this.r.bytes, this.r.pos, n, 8, Float64Array);
     this.r.pos += n * 8;
     return out;
@@ -188,7 +188,7 @@ export class ArchiveDecoder {
     const out = new Map<string, G3Object | null>();
     for (let i = 0; i < n; i++) {
       const key = this.r.name('map key');
-      const value = this.r.lengthPrefixed(`value of map key '${key}'`);
+      const value = this.r.lengthPrefixed('value of map key', key);
       out.set(key, decodeArchive(value));
     }
     return out;
@@ -272,7 +272,7 @@ const BODY_TABLE: Record<string, BodyDecoder> = {
     const data = new Map<string, Float64Array>();
     for (let i = 0; i < m; i++) {
       const key = d.r.name('G3MapVectorDouble key');
-      const k = d.r.count(`G3MapVectorDouble '${key}' size`, 8);
+      const k = d.r.count('size of G3MapVectorDouble entry', 8, key);
       data.set(key, typedAt(d.r.bytes, d.r.pos, k, 8, Float64Array));
       d.r.pos += k * 8;
     }

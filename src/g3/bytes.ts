@@ -63,6 +63,15 @@ export function encodeUtf8(s: string): Uint8Array {
   return utf8Encoder.encode(s);
 }
 
+/** A key or index that completes the description of what is read. */
+export type Detail = string | number | undefined;
+
+/** "what 'key'suffix" or "what 3suffix". */
+export function describe(what: string, detail: Detail, suffix = ''): string {
+  if (detail === undefined) return what + suffix;
+  return typeof detail === 'number' ? `${what} ${detail}${suffix}` : `${what} '${detail}'${suffix}`;
+}
+
 /** A cursor over a byte range; every read checks bounds and says what was being read. */
 export class ByteReader {
   readonly bytes: Uint8Array;
@@ -87,93 +96,99 @@ export class ByteReader {
     return this.end - this.pos;
   }
 
-  need(n: number, what: string): void {
+  // Every read says what it reads, for the error message only. The message
+  // is put together when a read fails: `what`, then `detail` (a key or an
+  // index) quoted, then `suffix`. Building it on every read would cost more
+  // than the read.
+
+  need(n: number, what: string, detail?: Detail, suffix?: string): void {
     if (this.pos + n > this.end) {
       const left = this.end - this.pos;
       const at = this.base + this.pos;
-      throw new G3TruncatedError(`${what}: need ${n} bytes at offset ${at}, ${left} left`, at, n - left);
+      throw new G3TruncatedError(`${describe(what, detail, suffix)}: need ${n} bytes at offset ${at}, ${left} left`, at, n - left);
     }
   }
 
-  u8(what = 'u8'): number {
-    this.need(1, what);
+  u8(what = 'u8', detail?: Detail): number {
+    this.need(1, what, detail);
     return this.bytes[this.pos++]!;
   }
 
-  u32(what = 'u32'): number {
-    this.need(4, what);
+  u32(what = 'u32', detail?: Detail): number {
+    this.need(4, what, detail);
     const v = this.view.getUint32(this.off + this.pos, true);
     this.pos += 4;
     return v;
   }
 
-  i32(what = 'i32'): number {
-    this.need(4, what);
+  i32(what = 'i32', detail?: Detail): number {
+    this.need(4, what, detail);
     const v = this.view.getInt32(this.off + this.pos, true);
     this.pos += 4;
     return v;
   }
 
-  i64(what = 'i64'): bigint {
-    this.need(8, what);
+  i64(what = 'i64', detail?: Detail): bigint {
+    this.need(8, what, detail);
     const v = this.view.getBigInt64(this.off + this.pos, true);
     this.pos += 8;
     return v;
   }
 
-  f64(what = 'f64'): number {
-    this.need(8, what);
+  f64(what = 'f64', detail?: Detail): number {
+    this.need(8, what, detail);
     const v = this.view.getFloat64(this.off + this.pos, true);
     this.pos += 8;
     return v;
   }
 
   /** A u64 count or length, refused when it cannot be a real size. */
-  length(what: string, limit = MAX_LENGTH): number {
-    this.need(8, what);
+  length(what: string, limit = MAX_LENGTH, detail?: Detail, suffix?: string): number {
+    this.need(8, what, detail, suffix);
     const lo = this.view.getUint32(this.off + this.pos, true);
     const hi = this.view.getUint32(this.off + this.pos + 4, true);
     const v = hi * 4294967296 + lo;
     if (hi >= 0x200000 || v > limit) {
       const shown = hi >= 0x200000 ? `0x${hi.toString(16)}${lo.toString(16).padStart(8, '0')}` : String(v);
-      throw new G3FormatError(`${what}: impossible length ${shown} at offset ${this.base + this.pos}`, this.base + this.pos);
+      const at = this.base + this.pos;
+      throw new G3FormatError(`${describe(what, detail, suffix)}: impossible length ${shown} at offset ${at}`, at);
     }
     this.pos += 8;
     return v;
   }
 
   /** A u64 element count, checked against the bytes left (each element takes at least `minSize`). */
-  count(what: string, minSize: number): number {
+  count(what: string, minSize: number, detail?: Detail): number {
     const at = this.pos;
-    const n = this.length(what);
+    const n = this.length(what, MAX_LENGTH, detail);
     if (minSize > 0 && n * minSize > this.end - this.pos) {
       this.pos = at;
-      this.need(8 + n * minSize, `${what} (${n} elements)`);
+      this.need(8 + n * minSize, what, detail, ` (${n} elements)`);
     }
     return n;
   }
 
-  str(what = 'string'): string {
-    const n = this.length(`${what} length`);
-    this.need(n, what);
+  str(what = 'string', detail?: Detail): string {
+    const n = this.length(what, MAX_LENGTH, detail, ' length');
+    this.need(n, what, detail);
     const s = decodeUtf8(this.bytes, this.pos, this.pos + n);
     this.pos += n;
     return s;
   }
 
   /** A string that is a name (key, class or field name): short, repeated, cached. */
-  name(what = 'name'): string {
-    const n = this.length(`${what} length`);
-    this.need(n, what);
+  name(what = 'name', detail?: Detail): string {
+    const n = this.length(what, MAX_LENGTH, detail, ' length');
+    this.need(n, what, detail);
     const s = decodeName(this.bytes, this.pos, this.pos + n);
     this.pos += n;
     return s;
   }
 
   /** A u64-length-prefixed byte array, as a view (no copy). */
-  lengthPrefixed(what: string): Uint8Array {
-    const n = this.length(`${what} length`);
-    this.need(n, what);
+  lengthPrefixed(what: string, detail?: Detail): Uint8Array {
+    const n = this.length(what, MAX_LENGTH, detail, ' length');
+    this.need(n, what, detail);
     const b = this.bytes.subarray(this.pos, this.pos + n);
     this.pos += n;
     return b;

@@ -44,14 +44,14 @@ export function parseFrame(bytes: Uint8Array, pos: number, base: number, verifyC
     const entries = new Array<FrameEntry>(n);
     let crc = 0;
     for (let i = 0; i < n; i++) {
-      const keyLength = r.length(`key name length of entry ${i}`, FRAME_LIMITS.maxKeyLength);
-      r.need(keyLength, `key name of entry ${i}`);
+      const keyLength = r.length('key name length of entry', FRAME_LIMITS.maxKeyLength, i);
+      r.need(keyLength, 'key name of entry', i);
       const keyAt = r.pos;
       const key = decodeName(bytes, keyAt, keyAt + keyLength);
       r.pos += keyLength;
-      const blobLength = r.length(`blob length of key '${key}'`, FRAME_LIMITS.maxBlobLength);
+      const blobLength = r.length('blob length of key', FRAME_LIMITS.maxBlobLength, key);
       const blobAt = r.pos;
-      r.need(blobLength, `blob of key '${key}'`);
+      r.need(blobLength, 'blob of key', key);
       r.pos += blobLength;
       if (verifyCrc) crc = g3CrcRange(bytes, blobAt, blobAt + blobLength, g3CrcRange(bytes, keyAt, keyAt + keyLength, crc));
       entries[i] = {

@@ -119,7 +119,7 @@ function vectorLayoutSlow(nested: Uint8Array, outer: Uint8Array, at: number): Fi
       d.version(cls as 'G3VectorDouble');
       d.version('G3FrameObject');
     }
-    const count = d.r.count(`${cls} size`, cls === 'G3VectorString' ? 8 : elementSize(cls, storeBits));
+    const count = d.r.count('size of', cls === 'G3VectorString' ? 8 : elementSize(cls, storeBits), cls);
     if (cls === 'G3VectorTime' && count > 0) d.version('G3Time');
     return { class: cls, count, bytes: outer, dataPos: at + d.r.pos, storeBits };
   } catch (err) {
@@ -176,8 +176,8 @@ function timesampleMapLayout(d: ArchiveDecoder): BlockLayout {
   const fields = new Map<string, FieldLayout>();
   for (let j = 0; j < m; j++) {
     const key = r.name('field name');
-    const n = r.length(`field '${key}' length`);
-    r.need(n, `field '${key}'`);
+    const n = r.length('length of field', undefined, key);
+    r.need(n, 'field', key);
     fields.set(key, vectorLayout(r.bytes, r.pos, r.pos + n));
     r.pos += n;
   }
@@ -206,7 +206,7 @@ function irregBlockLayout(d: ArchiveDecoder): BlockLayout {
   const fields = new Map<string, FieldLayout>();
   for (let j = 0; j < m; j++) {
     const key = r.name('field name');
-    const k = r.count(`field '${key}' size`, 8);
+    const k = r.count('size of field', 8, key);
     fields.set(key, { class: 'G3VectorDouble', count: k, bytes: r.bytes, dataPos: r.pos, storeBits: 0 });
     r.pos += k * 8;
   }
