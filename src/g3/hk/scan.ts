@@ -150,3 +150,17 @@ export function scanG3Bytes(bytes: Uint8Array, name: string, onFrame?: (frame: G
     onFrame?.(r.value, rec);
   }
 }
+
+// Scans are plain data except for a few int64 values (session ids, ticks),
+// which JSON has no type for: they travel as decimal strings.
+const BIGINT_KEYS = new Set(['sessionId', 'first', 'last']);
+
+/** A scan as JSON text (int64 values as decimal strings), e.g. to store in an index. */
+export function serializeFileScan(scan: FileScan): string {
+  return JSON.stringify(scan, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+/** The scan back from `serializeFileScan`'s text. */
+export function parseFileScan(text: string): FileScan {
+  return JSON.parse(text, (k, v: unknown) => (BIGINT_KEYS.has(k) && typeof v === 'string' ? BigInt(v) : v)) as FileScan;
+}
