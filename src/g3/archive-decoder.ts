@@ -49,13 +49,26 @@ function typedAt<T>(
  * once otherwise; treat them as read-only.
  */
 export class ArchiveDecoder {
-  readonly r: ByteReader;
+  r: ByteReader;
   private readonly classNames: string[] = [];
   private readonly objects: (G3Object | undefined)[] = [];
   private readonly versions = new Map<string, number>();
 
   constructor(bytes: Uint8Array, start = 0, end = bytes.length) {
     this.r = new ByteReader(bytes, start, end);
+  }
+
+  /** Starts over on another archive (fresh tables), so a decoder can be reused. */
+  reset(bytes: Uint8Array, start = 0, end = bytes.length): void {
+    this.r = new ByteReader(bytes, start, end);
+    this.clear();
+  }
+
+  /** Forgets the tables (and so the objects they hold). */
+  clear(): void {
+    this.classNames.length = 0;
+    this.objects.length = 0;
+    this.versions.clear();
   }
 
   /** Reads the archive's leading byte-order flag; only little-endian archives are supported. */
@@ -292,22 +305,28 @@ export const KNOWN_CLASSES: readonly string[] = [...BODIES.keys()];
  * archive's bytes, its class name if known, and the reason.
  */
 export function decodeArchive(bytes: Uint8Array): G3Object | null {
-  const d = new ArchiveDecoder(bytes);
-  let className: string | undefined;
+  // Decoders are reused (one per nesting level: map values are archives
+  // decoded while their parent is), which spares allocating their tables for
+  // every blob of every frame.
+  const level = poolLevel++;
+  const d = (pool[level] ??= new ArchiveDecoder(bytes));
+  d.reset(bytes);
   try {
     d.readFlag();
-    const at = d.r.pos;
-    const h = peekClassName(bytes);
-    className = h;
-    d.r.pos = at;
     const obj = d.pointer();
     if (d.r.pos !== d.r.end) throw new G3FormatError(`${d.r.end - d.r.pos} bytes left over after the object`, d.r.pos);
     return obj;
   } catch (err) {
     if (!(err instanceof G3FormatError)) throw err;
-    return opaque(bytes, className, err);
+    return opaque(bytes, peekClassName(bytes), err);
+  } finally {
+    d.clear();
+    poolLevel = level;
   }
 }
+
+const pool: ArchiveDecoder[] = [];
+let poolLevel = 0;
 
 function opaque(bytes: Uint8Array, className: string | undefined, err: G3FormatError): OpaqueObject {
   const where = err instanceof G3UnknownClassError || err.message.includes(' offset ') ? '' : ` at offset ${err.offset}`;

@@ -133,7 +133,19 @@ function vectorLayoutSlow(nested: Uint8Array, outer: Uint8Array, at: number): Fi
  * IrregBlockDouble). Throws G3FormatError if it is anything else or damaged.
  */
 export function walkBlocks(blob: Uint8Array): BlockLayout[] {
-  const d = new ArchiveDecoder(blob);
+  // One decoder reused for every frame (walking is not reentrant).
+  const d = walker;
+  d.reset(blob);
+  try {
+    return walk(d);
+  } finally {
+    d.clear();
+  }
+}
+
+const walker = new ArchiveDecoder(new Uint8Array(0));
+
+function walk(d: ArchiveDecoder): BlockLayout[] {
   const r = d.r;
   d.readFlag();
   const top = d.pointerHeader();
