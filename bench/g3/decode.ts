@@ -126,8 +126,8 @@ const fmt = (x: number, d = 0): string => x.toFixed(d).padStart(7);
 export async function run(): Promise<void> {
   const load = loadavg()[0]!.toFixed(1);
   console.log(`g3 decode (median of ${RUNS} runs, file in page cache; MB = 10^6 bytes; ${cpus().length} cores, load average ${load} at start)`);
-  console.log('(ratio: median MB/s over the reference; "best": the fastest run; "per CPU s": bytes over the CPU time this');
-  console.log(' process used, all threads: both less sensitive than wall time to other load on the machine)');
+  console.log('(ratio: median MB/s over the reference; "best": the fastest run; "MB per CPU s": bytes over the CPU time');
+  console.log(' this process used, all threads, which read-ahead and the garbage collector run in parallel with the main one)');
   console.log(
     `${'shape'.padEnd(6)} ${'what'.padEnd(28)} ${'ms'.padStart(7)} ${'MB/s'.padStart(7)} ${'best'.padStart(7)} ${'ref MB/s'.padStart(9)} ${'ratio'.padStart(7)} ${'goal'.padStart(9)} ${'MB per CPU s'}`,
   );
