@@ -295,6 +295,7 @@ export function* generateFrames(spec: ArchiveSpec, collect?: Map<string, Expecte
     const p = ev.prov;
     const to = ev.last ? p.end - p.begin : (ev.j + 1) * p.spec.frameLength;
     const blocks = p.blocks.map((b) => makeBlock(b, t0 + p.begin, to, version, p.spec.address, collect));
+    if (blocks.every((b) => b === undefined)) continue; // nothing sampled since the last frame
     const names = p.blocks.map((b) => b.spec.name);
     yield {
       time,
