@@ -35,8 +35,10 @@ export interface StreamSummary {
 
 /**
  * Frames of one stream, in order, as an async iterable. Frames view the
- * reader's buffers (no copy) and may be kept. After the loop, `summary()`
- * says whether the stream was complete, truncated or damaged.
+ * reader's buffers (no copy) and may be kept, unless `reuseBuffers` was
+ * asked for. After the loop, `summary()` says whether the stream was
+ * complete, truncated or damaged. The file is closed when the loop ends,
+ * also early.
  */
 export class G3Reader implements AsyncIterable<G3Frame> {
   private readonly splitter: FrameSplitter;
