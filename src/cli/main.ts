@@ -20,6 +20,7 @@ export const commands: Record<string, Command> = {
   tls: { summary: '`tls init`: make a CA and a server certificate for the secure listener', load: () => import('./commands/tls.js') },
   http: { summary: 'run the HTTP bridge: Grafana data source, REST API, health and metrics', load: () => import('./commands/http.js') },
   'simulate-agent': { summary: 'publish realistic OCS feeds, to see the data-feed node work without OCS', load: () => import('./commands/simulate-agent.js') },
+  g3: { summary: 'look at .g3 files: `g3 dump FILE`, `g3 fields FILE...`', load: () => import('./commands/g3.js') },
 };
 
 function version(): string {
