@@ -12,10 +12,11 @@ export interface Command {
 
 export const commands: Record<string, Command> = {
   up: { summary: 'start the whole system (router, hub, data nodes) with embedded defaults', load: () => import('./commands/up.js') },
-  status: { summary: 'list the data nodes the hub knows, with field counts and health', load: () => import('./commands/status.js') },
+  router: { summary: 'run the WAMP router (sisock defaults: realm test_realm, wss :8080/ws, ws :8001/ws)', load: () => import('./commands/router.js') },
   hub: { summary: 'run the hub (the list of data node servers)', load: () => import('./commands/hub.js') },
   node: { summary: 'run a data node server: sisock node <kind> (weather, ...)', load: () => import('./commands/node.js') },
   http: { summary: 'run the HTTP bridge: Grafana data source, REST API, health and metrics', load: () => import('./commands/http.js') },
+  status: { summary: 'list the data nodes the hub knows, with field counts and health', load: () => import('./commands/status.js') },
 };
 
 function version(): string {

@@ -1,0 +1,126 @@
+// The sisock default router configuration: realm test_realm, the roles of
+// the original deployment made safe by default, and the CRA users. This is
+// the one place where sisock's knowledge of roles and URIs meets the router
+// (the router itself knows nothing of sisock).
+import type { ListenerConfig, Permission, RealmConfig, RoleConfig, RouterConfig, TlsConfig, WampCraUser } from '../router/config.js';
+import { URI_PREFIX } from '../protocol/uris.js';
+
+/** The original's public default secrets (sisock/base.py and the Grafana bridge). Fine on loopback, refused elsewhere. */
+export const PUBLIC_DEFAULT_SECRETS: Readonly<Record<string, string>> = {
+  server: 'Q5#x4%HCmgTsS!Pj',
+  simonsobs: 'yW4V2T^bPD&rGFwy',
+};
+
+export const DEFAULT_REALM = 'test_realm';
+
+export interface DefaultRouterSettings {
+  host: string;
+  /** secure WebSocket port (WAMP-CRA); ignored without tls */
+  tlsPort: number;
+  /** open WebSocket port (anonymous, restricted; WAMP-CRA too) */
+  ocsPort: number;
+  realm: string;
+  tls?: TlsConfig;
+  /** secret of CRA user "server" (role server: hub and data nodes) */
+  serverSecret: string;
+  /** secret of CRA user "simonsobs" (role consumer: the HTTP bridge) */
+  consumerSecret: string;
+}
+
+function perm(uri: string, match: Permission['match'], allow: Permission['allow'], discloseCaller = false): Permission {
+  return { uri, match, allow, disclose: { caller: discloseCaller, publisher: false } };
+}
+
+const ALL = { call: true, register: true, publish: true, subscribe: true };
+
+/**
+ * Roles of the default realm:
+ * - server: hub and data nodes (CRA user "server"): everything, callers disclosed
+ *   so the hub learns the real session of a node that adds itself;
+ * - consumer: the HTTP bridge (CRA user "simonsobs"): call and subscribe under
+ *   org.simonsobservatory.consumer only;
+ * - iocs_agent / iocs_controller: OCS agents and clients under observatory.;
+ * - anonymous: whoever connects to the open port without credentials: OCS
+ *   traffic under observatory. (agents register there) and read-only sisock
+ *   consumer access; it can register, publish or call nothing else, and in
+ *   particular no org.simonsobservatory.* procedure.
+ */
+export function defaultRoles(): RoleConfig[] {
+  const consumerPrefix = `${URI_PREFIX}.consumer.`;
+  return [
+    { name: 'server', permissions: [perm('', 'prefix', ALL, true)] },
+    { name: 'consumer', permissions: [perm(consumerPrefix, 'prefix', { call: true, subscribe: true })] },
+    { name: 'iocs_agent', permissions: [perm('observatory.', 'prefix', ALL)] },
+    { name: 'iocs_controller', permissions: [perm('observatory.', 'prefix', { call: true, publish: true, subscribe: true })] },
+    {
+      name: 'anonymous',
+      permissions: [
+        perm('observatory.', 'prefix', ALL),
+        perm(consumerPrefix, 'prefix', { call: true, subscribe: true }),
+      ],
+    },
+  ];
+}
+
+export function defaultUsers(s: Pick<DefaultRouterSettings, 'serverSecret' | 'consumerSecret'>): Record<string, WampCraUser> {
+  return {
+    server: { secret: s.serverSecret, role: 'server' },
+    simonsobs: { secret: s.consumerSecret, role: 'consumer' },
+  };
+}
+
+export function defaultRealm(name: string = DEFAULT_REALM): RealmConfig {
+  return { name, roles: defaultRoles() };
+}
+
+export function defaultRouterConfig(s: DefaultRouterSettings): RouterConfig {
+  const users = defaultUsers(s);
+  const listeners: ListenerConfig[] = [];
+  if (s.tls) {
+    listeners.push({
+      name: 'tls',
+      host: s.host,
+      port: s.tlsPort,
+      tls: s.tls,
+      paths: { ws: { type: 'websocket', auth: { wampcra: { users } } } },
+    });
+  }
+  listeners.push({
+    name: 'open',
+    host: s.host,
+    port: s.ocsPort,
+    paths: {
+      ws: { type: 'websocket', auth: { anonymous: { role: 'anonymous' }, wampcra: { users } } },
+    },
+  });
+  return { realms: [defaultRealm(s.realm)], listeners };
+}
+
+/** Whether a listen address reaches only this machine. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/**
+ * Refuses a configuration that listens beyond loopback while a CRA user has
+ * an empty secret or one of the original's public default secrets.
+ * Returns the problems found (empty: fine). Never includes a secret.
+ */
+export function secretProblems(config: RouterConfig): string[] {
+  const publicSecrets = new Set(Object.values(PUBLIC_DEFAULT_SECRETS));
+  const problems: string[] = [];
+  for (const l of config.listeners) {
+    if (isLoopback(l.host)) continue;
+    for (const service of Object.values(l.paths)) {
+      if (service.type !== 'websocket') continue;
+      for (const [authid, user] of Object.entries(service.auth?.wampcra?.users ?? {})) {
+        if (user.secret === '') problems.push(`listener ${l.name ?? l.port} on ${l.host}: CRA user '${authid}' has an empty secret`);
+        else if (publicSecrets.has(user.secret)) problems.push(`listener ${l.name ?? l.port} on ${l.host}: CRA user '${authid}' has the public default secret`);
+      }
+      for (const [authid, p] of Object.entries(service.auth?.ticket?.principals ?? {})) {
+        if (p.ticket === '') problems.push(`listener ${l.name ?? l.port} on ${l.host}: ticket principal '${authid}' has an empty ticket`);
+      }
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,252 @@
+// The broker: subscriptions and the delivery of events. A subscription is
+// shared by every session subscribed to the same (topic, match policy), so
+// one EVENT per subscription is encoded once per serializer and the same
+// bytes go to every subscriber that speaks it.
+import { MessageType, WampErrors, type Args, type Dict, type Publish, type Subscribe, type Unsubscribe } from '../wamp/messages.js';
+import type { Serializer } from '../wamp/serializers.js';
+import { isMatchPolicy, isValidUri, type MatchPolicy } from '../wamp/uri.js';
+import { freshId, randomId } from './ids.js';
+import type { Realm } from './realm.js';
+import type { RouterSession } from './session.js';
+import { UriIndex } from './uri-index.js';
+
+export interface Subscription {
+  id: number;
+  uri: string;
+  match: MatchPolicy;
+  /** ISO time of creation (meta API) */
+  created: string;
+  subscribers: Set<RouterSession>;
+}
+
+/** Who published, when the publisher is disclosed. */
+interface Publisher {
+  session: number;
+  authid: string;
+  authrole: string;
+}
+
+/** Filters from PUBLISH options; undefined when the option was not given. */
+interface Audience {
+  excludeMe: boolean;
+  exclude?: Set<number>;
+  excludeAuthid?: Set<string>;
+  excludeAuthrole?: Set<string>;
+  eligible?: Set<number>;
+  eligibleAuthid?: Set<string>;
+  eligibleAuthrole?: Set<string>;
+}
+
+export class Broker {
+  private readonly index = new UriIndex<Subscription>();
+  readonly byId = new Map<number, Subscription>();
+
+  constructor(private readonly realm: Realm) {}
+
+  subscribe(session: RouterSession, msg: Subscribe): void {
+    const [, requestId, options, topic] = msg;
+    const match = options.match ?? 'exact';
+    if (!isMatchPolicy(match)) {
+      session.sendError(MessageType.SUBSCRIBE, requestId, WampErrors.invalidArgument, `unknown match policy '${String(match)}'`);
+      return;
+    }
+    if (!isValidUri(topic, match)) {
+      session.sendError(MessageType.SUBSCRIBE, requestId, WampErrors.invalidUri, `invalid topic URI '${topic}'`);
+      return;
+    }
+    if (!this.realm.authorizer.authorize(session.authrole, topic, 'subscribe').allow) {
+      session.sendError(MessageType.SUBSCRIBE, requestId, WampErrors.notAuthorized, `session is not authorized to subscribe to topic '${topic}'`);
+      return;
+    }
+    let sub = this.index.get(topic, match);
+    let created = false;
+    if (sub === undefined) {
+      sub = { id: freshId(this.byId), uri: topic, match, created: new Date().toISOString(), subscribers: new Set() };
+      this.index.set(topic, match, sub);
+      this.byId.set(sub.id, sub);
+      created = true;
+    }
+    const isNew = !sub.subscribers.has(session);
+    sub.subscribers.add(session);
+    session.subscriptions.add(sub);
+    session.send([MessageType.SUBSCRIBED, requestId, sub.id]);
+    if (created) this.realm.meta.subscriptionCreated(session, sub);
+    if (isNew) this.realm.meta.subscribed(session, sub);
+  }
+
+  unsubscribe(session: RouterSession, msg: Unsubscribe): void {
+    const [, requestId, subscriptionId] = msg;
+    const sub = this.byId.get(subscriptionId);
+    if (sub === undefined || !sub.subscribers.has(session)) {
+      session.sendError(MessageType.UNSUBSCRIBE, requestId, WampErrors.noSuchSubscription, `no subscription ${subscriptionId} for this session`);
+      return;
+    }
+    this.detach(session, sub);
+    session.send([MessageType.UNSUBSCRIBED, requestId]);
+  }
+
+  /** Removes `session` from `sub`, deleting the subscription when it was the last subscriber. */
+  private detach(session: RouterSession, sub: Subscription): void {
+    sub.subscribers.delete(session);
+    session.subscriptions.delete(sub);
+    this.realm.meta.unsubscribed(session, sub);
+    if (sub.subscribers.size === 0) {
+      this.index.delete(sub.uri, sub.match);
+      this.byId.delete(sub.id);
+      this.realm.meta.subscriptionDeleted(session, sub);
+    }
+  }
+
+  /** Drops every subscription of a session that left. */
+  removeSession(session: RouterSession): void {
+    for (const sub of [...session.subscriptions]) this.detach(session, sub);
+  }
+
+  publish(session: RouterSession, msg: Publish): void {
+    const [, requestId, options, topic, args, kwargs] = msg;
+    const acknowledge = options.acknowledge === true;
+    if (!isValidUri(topic)) {
+      if (acknowledge) session.sendError(MessageType.PUBLISH, requestId, WampErrors.invalidUri, `invalid topic URI '${topic}'`);
+      return;
+    }
+    const decision = this.realm.authorizer.authorize(session.authrole, topic, 'publish');
+    if (!decision.allow) {
+      if (acknowledge) session.sendError(MessageType.PUBLISH, requestId, WampErrors.notAuthorized, `session is not authorized to publish to topic '${topic}'`);
+      return;
+    }
+    let audience: Audience;
+    try {
+      audience = readAudience(options);
+    } catch (err) {
+      if (acknowledge) session.sendError(MessageType.PUBLISH, requestId, WampErrors.invalidArgument, (err as Error).message);
+      return;
+    }
+    const disclose = decision.disclose || options.disclose_me === true;
+    const publisher = disclose ? { session: session.id, authid: session.authid, authrole: session.authrole } : undefined;
+    const publicationId = this.deliver(topic, args, kwargs, publisher, audience, session);
+    if (acknowledge) session.send([MessageType.PUBLISHED, requestId, publicationId]);
+  }
+
+  /** Publishes from the router itself (meta events); subscribers were authorized when they subscribed. */
+  publishInternal(topic: string, args?: Args, kwargs?: Dict): void {
+    if (this.index.size === 0) return;
+    this.deliver(topic, args, kwargs, undefined, { excludeMe: false }, undefined);
+  }
+
+  private deliver(
+    topic: string,
+    args: Args | undefined,
+    kwargs: Dict | undefined,
+    publisher: Publisher | undefined,
+    audience: Audience,
+    from: RouterSession | undefined,
+  ): number {
+    const publicationId = randomId();
+    const subs = this.index.matchAll(topic);
+    for (const sub of subs) {
+      const details: Dict = {};
+      if (publisher !== undefined) {
+        details.publisher = publisher.session;
+        details.publisher_authid = publisher.authid;
+        details.publisher_authrole = publisher.authrole;
+      }
+      if (sub.match !== 'exact') details.topic = topic;
+      const event: unknown[] = [MessageType.EVENT, sub.id, publicationId, details];
+      if (kwargs !== undefined) event.push(args ?? [], kwargs);
+      else if (args !== undefined) event.push(args);
+      // one encoding per serializer in use among this subscription's subscribers
+      let encoded: Map<Serializer, string | Buffer> | undefined;
+      let firstSerializer: Serializer | undefined;
+      let firstPayload: string | Buffer | undefined;
+      for (const s of sub.subscribers) {
+        if (s === from && audience.excludeMe) continue;
+        if (!admits(audience, s)) continue;
+        const ser = s.serializer;
+        let payload: string | Buffer | undefined;
+        if (ser === firstSerializer) payload = firstPayload;
+        else if (firstSerializer === undefined) {
+          firstSerializer = ser;
+          payload = firstPayload = ser.encode(event);
+        } else {
+          encoded ??= new Map();
+          payload = encoded.get(ser);
+          if (payload === undefined) {
+            payload = ser.encode(event);
+            encoded.set(ser, payload);
+          }
+        }
+        s.sendPayload(payload!);
+      }
+    }
+    return publicationId;
+  }
+
+  // --- meta API queries ---
+
+  list(): { exact: number[]; prefix: number[]; wildcard: number[] } {
+    const ids = (m: MatchPolicy): number[] => [...this.index.entries(m)].map((s) => s.id);
+    return { exact: ids('exact'), prefix: ids('prefix'), wildcard: ids('wildcard') };
+  }
+
+  lookup(topic: string, match: MatchPolicy): Subscription | undefined {
+    return this.index.get(topic, match);
+  }
+
+  match(topic: string): Subscription[] {
+    return this.index.matchAll(topic);
+  }
+}
+
+function idSet(options: Dict, key: string): Set<number> | undefined {
+  const v = options[key];
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' || typeof x === 'bigint')) {
+    throw new Error(`option '${key}' must be a list of session ids`);
+  }
+  return new Set(v.map(Number));
+}
+
+function stringSet(options: Dict, key: string): Set<string> | undefined {
+  const v = options[key];
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new Error(`option '${key}' must be a list of strings`);
+  return new Set(v as string[]);
+}
+
+function readAudience(options: Dict): Audience {
+  const audience: Audience = { excludeMe: options.exclude_me !== false };
+  // the common case has no filters: skip building sets
+  if (
+    options.exclude === undefined &&
+    options.eligible === undefined &&
+    options.exclude_authid === undefined &&
+    options.exclude_authrole === undefined &&
+    options.eligible_authid === undefined &&
+    options.eligible_authrole === undefined
+  ) {
+    return audience;
+  }
+  const exclude = idSet(options, 'exclude');
+  const eligible = idSet(options, 'eligible');
+  const excludeAuthid = stringSet(options, 'exclude_authid');
+  const excludeAuthrole = stringSet(options, 'exclude_authrole');
+  const eligibleAuthid = stringSet(options, 'eligible_authid');
+  const eligibleAuthrole = stringSet(options, 'eligible_authrole');
+  if (exclude) audience.exclude = exclude;
+  if (eligible) audience.eligible = eligible;
+  if (excludeAuthid) audience.excludeAuthid = excludeAuthid;
+  if (excludeAuthrole) audience.excludeAuthrole = excludeAuthrole;
+  if (eligibleAuthid) audience.eligibleAuthid = eligibleAuthid;
+  if (eligibleAuthrole) audience.eligibleAuthrole = eligibleAuthrole;
+  return audience;
+}
+
+function admits(a: Audience, s: RouterSession): boolean {
+  if (a.exclude?.has(s.id)) return false;
+  if (a.excludeAuthid?.has(s.authid)) return false;
+  if (a.excludeAuthrole?.has(s.authrole)) return false;
+  if (a.eligible && !a.eligible.has(s.id)) return false;
+  if (a.eligibleAuthid && !a.eligibleAuthid.has(s.authid)) return false;
+  if (a.eligibleAuthrole && !a.eligibleAuthrole.has(s.authrole)) return false;
+  return true;
+}

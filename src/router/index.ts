@@ -1,0 +1,4 @@
+// The WAMP v2 router: public surface for the CLI and for tests.
+export { Router, type RouterOptions } from './router.js';
+export type { ListenerAddress } from './transport/websocket.js';
+export * from './config.js';

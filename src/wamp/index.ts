@@ -1,0 +1,7 @@
+// The WAMP v2 protocol core: messages, validation, serializers, URIs and the
+// cryptography of authentication. Knows nothing of routers or of sisock.
+export * from './messages.js';
+export * from './validation.js';
+export * from './serializers.js';
+export * from './uri.js';
+export * from './crypto.js';

@@ -1,0 +1,119 @@
+// Running `sisock` commands as real child processes in tests, and waiting
+// for things to happen (bounded by deadlines, never asserting on speed).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const SISOCK_BIN = fileURLToPath(new URL('../../../bin/sisock.js', import.meta.url));
+
+export interface SisockProcess {
+  child: ChildProcess;
+  pid: number;
+  /** the first stdout line (the command's "ready" line) */
+  ready: string;
+  stdout(): string;
+  stderr(): string;
+  /** resolves with the exit code (null when killed by a signal) */
+  exited: Promise<number | null>;
+  kill(signal?: NodeJS.Signals): void;
+  /** SIGTERM, then SIGKILL after 5 s; resolves with the exit code */
+  stop(): Promise<number | null>;
+}
+
+export interface SpawnOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** ms to wait for the first stdout line (default 15000) */
+  timeout?: number;
+  /** resolve at exit instead of at the first stdout line (for commands expected to fail) */
+  untilExit?: boolean;
+  /** stdout text that means ready (default: any first line) */
+  readyPattern?: RegExp;
+}
+
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of running) c.kill('SIGKILL');
+});
+
+/** Starts `sisock <args>` and resolves once it printed its ready line (or exited, with untilExit). */
+export function spawnSisock(args: string[], options: SpawnOptions = {}): Promise<SisockProcess> {
+  const child = spawn(process.execPath, [SISOCK_BIN, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: options.cwd,
+    env: { ...process.env, LOGLEVEL: process.env.LOGLEVEL ?? 'info', ...options.env },
+  });
+  running.add(child);
+  let out = '';
+  let err = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
+  const handle = (ready: string): SisockProcess => ({
+    child,
+    pid: child.pid!,
+    ready,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    kill: (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+      const code = await exited;
+      clearTimeout(t);
+      return code;
+    },
+  });
+  if (options.untilExit) return exited.then(() => handle(out.split('\n')[0] ?? ''));
+  return new Promise<SisockProcess>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`sisock ${args.join(' ')} did not get ready; stdout: ${out}; stderr: ${err.slice(-2000)}`));
+    }, options.timeout ?? 15_000);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`sisock ${args.join(' ')} exited with ${code} before ready; stderr: ${err.slice(-2000)}`));
+    });
+    const check = (): void => {
+      const line = options.readyPattern ? options.readyPattern.exec(out)?.[0] : out.includes('\n') ? out.split('\n')[0] : undefined;
+      if (line === undefined) return;
+      clearTimeout(timer);
+      child.stdout!.off('data', check);
+      resolve(handle(line));
+    };
+    child.stdout!.on('data', check);
+  });
+}
+
+/** Polls `probe` until it returns a value other than undefined/false, or throws after `timeoutMs`. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String((last as Error).message ?? last)})` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** Whether a process id is alive. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

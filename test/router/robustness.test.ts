@@ -1,0 +1,199 @@
+// Bad input and hard conditions: malformed and out-of-order messages abort
+// only the offending session, oversized messages, subprotocol refusal, slow
+// consumers, graceful shutdown (in process and as `sisock router`).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { encode as msgpackEncode } from 'msgpackr';
+import type { RouterConfig } from '../../src/router/config.js';
+import { spawnRouter, startRouter, type RouterUnderTest } from '../helpers/router.js';
+import { connectAutobahn, connectWampy, RawClient } from './clients.js';
+
+/** A pino logger that keeps its lines for inspection. */
+function memoryLogger(): { logger: pino.Logger; lines: () => Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const l of chunk.toString().split('\n')) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
+      cb();
+    },
+  });
+  return { logger: pino({ level: 'info' }, stream), lines: () => lines };
+}
+
+const openConfig = (limits?: RouterConfig['limits']): RouterConfig => ({
+  realms: [{ name: 'realm1', roles: [{ name: 'anonymous', permissions: [{ uri: '', match: 'prefix', allow: { call: true, register: true, publish: true, subscribe: true } }] }] }],
+  listeners: [{ host: '127.0.0.1', port: 0, paths: { ws: { type: 'websocket' } } }],
+  ...(limits ? { limits } : {}),
+});
+
+describe('malformed and out-of-order messages', () => {
+  let r: RouterUnderTest;
+  const mem = memoryLogger();
+  before(async () => {
+    r = await startRouter({ config: openConfig({ maxMessageSize: 64 * 1024 }), logger: mem.logger });
+  });
+  after(() => r.close());
+
+  const cases: Array<[string, (c: RawClient) => Promise<void> | void, boolean]> = [
+    ['invalid JSON', (c) => c.send('[1, "realm1", {'), false],
+    ['a non-array message', (c) => c.send('{"hello": 1}'), false],
+    ['an unknown message type', (c) => c.send('[999, 1, 2]'), false],
+    ['CALL before HELLO', (c) => c.send('[48, 1, {}, "com.x"]'), false],
+    ['HELLO without roles', (c) => c.send('[1, "realm1", {}]'), false],
+    ['HELLO with a wrongly typed realm', (c) => c.send('[1, 5, {"roles": {"caller": {}}}]'), false],
+    ['a second HELLO in a session', (c) => c.send(JSON.stringify([1, 'realm1', { roles: { caller: {} } }])), true],
+    ['a WELCOME sent by a client', (c) => c.send('[2, 1, {}]'), true],
+    ['CALL with a string request id', (c) => c.send('[48, "1", {}, "com.x"]'), true],
+    ['CALL with too many elements', (c) => c.send('[48, 1, {}, "com.x", [], {}, 7]'), true],
+    ['PUBLISH with kwargs that are a list', (c) => c.send('[16, 1, {}, "com.x", [], []]'), true],
+    ['ERROR for a CALL (not INVOCATION)', (c) => c.send('[8, 48, 1, {}, "com.err"]'), true],
+    ['a negative id', (c) => c.send('[34, -1, 5]'), true],
+    ['an id beyond 2^53', (c) => c.send('[34, 1, 18014398509481984]'), true],
+  ];
+
+  for (const [name, send, afterHello] of cases) {
+    test(`${name} aborts that session with wamp.error.protocol_violation`, async () => {
+      const bystander = await connectAutobahn({ url: r.openUrl, realm: 'realm1' });
+      await bystander.session.register('com.bystander.ping', () => 'pong');
+      const c = new RawClient(r.openUrl);
+      await c.opened();
+      if (afterHello) await c.hello('realm1');
+      await send(c);
+      const abort = (await c.next()) as unknown[];
+      assert.equal(abort[0], 3);
+      assert.equal(abort[2], 'wamp.error.protocol_violation');
+      assert.equal(typeof (abort[1] as { message?: unknown }).message, 'string');
+      await c.closed;
+      // the bystander is unaffected
+      const other = await connectAutobahn({ url: r.openUrl, realm: 'realm1' });
+      assert.equal(await other.session.call('com.bystander.ping'), 'pong');
+      await other.close();
+      await bystander.close();
+    });
+  }
+
+  test('garbage in a msgpack session is a protocol violation', async () => {
+    const c = new RawClient(r.openUrl, 'wamp.2.msgpack');
+    await c.opened();
+    c.send(Buffer.from([0xc1, 0xff, 0x00]));
+    const abort = (await c.next()) as Buffer;
+    assert.ok(Buffer.isBuffer(abort));
+    await c.closed;
+  });
+
+  test('each protocol violation is logged', () => {
+    const violations = mem.lines().filter((l) => l.msg === 'protocol violation: aborting the session');
+    assert.ok(violations.length >= cases.length, `${violations.length} log lines`);
+    assert.ok(violations.every((l) => typeof l.err === 'string' && l.level === 40));
+  });
+
+  test('a message over the size limit closes that connection only (1009), with a log line', async () => {
+    const c = new RawClient(r.openUrl);
+    await c.opened();
+    await c.hello('realm1');
+    c.send(JSON.stringify([16, 1, {}, 'com.big', ['x'.repeat(100 * 1024)]]));
+    const closed = await c.closed;
+    assert.equal(closed.code, 1009);
+    assert.ok(mem.lines().some((l) => l.msg === 'WebSocket error: closing the connection'));
+    const ok = await connectAutobahn({ url: r.openUrl, realm: 'realm1' });
+    await ok.close();
+  });
+
+  test('a client offering no WAMP subprotocol is refused at the handshake', async () => {
+    const c = new RawClient(r.openUrl, 'mqtt');
+    await assert.rejects(c.opened(), /HTTP 400/);
+    const none = new RawClient(r.openUrl, []);
+    await assert.rejects(none.opened(), /HTTP 400/);
+  });
+
+  test('a wrong path is refused with 404', async () => {
+    const c = new RawClient(r.openUrl.replace('/ws', '/nope'));
+    await assert.rejects(c.opened(), /HTTP 404/);
+  });
+
+  test('YIELD for an unknown invocation is ignored, the session stays', async () => {
+    const c = new RawClient(r.openUrl);
+    await c.opened();
+    await c.hello('realm1');
+    c.send('[70, 424242, {}, ["nobody asked"]]');
+    c.send('[32, 7, {}, "com.still.alive"]');
+    const subscribed = (await c.next()) as unknown[];
+    assert.equal(subscribed[0], 33);
+    assert.equal(subscribed[1], 7);
+    c.close();
+  });
+
+  test('batched JSON carries several messages in one frame', async () => {
+    const c = new RawClient(r.openUrl, 'wamp.2.json.batched');
+    await c.opened();
+    c.send(`${JSON.stringify([1, 'realm1', { roles: { subscriber: {} } }])}\u001e${JSON.stringify([32, 1, {}, 'com.batch'])}\u001e`);
+    const welcome = String(await c.next());
+    assert.match(welcome, /^\[2,/);
+    c.close();
+  });
+});
+
+describe('slow consumers', () => {
+  test('a subscriber that stops reading is disconnected, with a log line, and the publisher goes on', async () => {
+    const mem = memoryLogger();
+    const r = await startRouter({ config: openConfig({ maxQueuedBytes: 256 * 1024 }), logger: mem.logger });
+    const slow = new RawClient(r.openUrl, 'wamp.2.msgpack');
+    await slow.opened();
+    slow.send(msgpackEncode([1, 'realm1', { roles: { subscriber: {} } }]));
+    await slow.next();
+    slow.send(msgpackEncode([32, 1, {}, 'com.flood']));
+    await slow.next();
+    // stop reading: the router's send queue for this session grows
+    (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    const pub = await connectWampy({ url: r.openUrl, realm: 'realm1', serializer: 'msgpack' });
+    const payload = 'y'.repeat(16 * 1024);
+    for (let i = 0; i < 2000 && !mem.lines().some((l) => l.msg === 'slow consumer: send queue over the limit, disconnecting'); i++) {
+      await pub.publish('com.flood', [payload], { acknowledge: true } as Record<string, unknown>);
+    }
+    const line = mem.lines().find((l) => l.msg === 'slow consumer: send queue over the limit, disconnecting');
+    assert.ok(line, 'the slow consumer was disconnected');
+    assert.ok((line.queuedBytes as number) > 256 * 1024);
+    // the publisher is fine
+    await pub.publish('com.flood', ['after'], { acknowledge: true } as Record<string, unknown>);
+    await pub.disconnect();
+    await r.close();
+  });
+});
+
+describe('graceful shutdown', () => {
+  test('closing the router sends GOODBYE (wamp.close.system_shutdown) to every client', async () => {
+    const r = await startRouter();
+    const a = await connectAutobahn({ url: r.openUrl, realm: r.realm });
+    const b = await connectAutobahn({ url: r.tlsUrl, realm: r.realm, ca: r.ca, serializer: 'msgpack', authid: 'server', authmethods: ['wampcra'], secret: r.secrets.server });
+    await r.close();
+    for (const c of [a, b]) {
+      const closed = await c.closed;
+      assert.equal(closed.details.reason, 'wamp.close.system_shutdown');
+    }
+  });
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    test(`sisock router says GOODBYE and exits 0 on ${signal}`, async () => {
+      const p = await spawnRouter();
+      try {
+        const c = await connectAutobahn({ url: p.openUrl, realm: 'test_realm' });
+        const s = await connectAutobahn({ url: p.tlsUrl, realm: 'test_realm', ca: p.ca, authid: 'server', authmethods: ['wampcra'], secret: p.secrets.server });
+        p.kill(signal);
+        assert.equal((await c.closed).details.reason, 'wamp.close.system_shutdown');
+        assert.equal((await s.closed).details.reason, 'wamp.close.system_shutdown');
+        assert.equal(await p.exited, 0);
+      } finally {
+        p.kill('SIGKILL');
+      }
+    });
+  }
+
+  test('sisock router refuses to listen beyond loopback with the public default secrets', async () => {
+    await assert.rejects(
+      spawnRouter({ args: ['--host', '0.0.0.0'], env: { WAMP_SECRET: '', SISOCK_CONSUMER_SECRET: '' }, timeout: 10_000 }),
+      /refusing to listen beyond loopback/,
+    );
+  });
+});
