@@ -17,6 +17,7 @@ export const commands: Record<string, Command> = {
   node: { summary: 'run a data node server: sisock node <kind> (weather, ...)', load: () => import('./commands/node.js') },
   http: { summary: 'run the HTTP bridge: Grafana data source, REST API, health and metrics', load: () => import('./commands/http.js') },
   status: { summary: 'list the data nodes the hub knows, with field counts and health', load: () => import('./commands/status.js') },
+  'simulate-agent': { summary: 'publish realistic OCS feeds, to see the data-feed node work without OCS', load: () => import('./commands/simulate-agent.js') },
 };
 
 function version(): string {

@@ -21,6 +21,14 @@ import { webSocketClass, type TransportOptions } from './transport.js';
 
 export type SerializerName = 'json' | 'msgpack' | 'cbor';
 
+/** A WAMP serializer of wampy's shape (`protocol` names the `wamp.2.<protocol>` subprotocol). */
+export interface CustomSerializer {
+  protocol: string;
+  isBinary: boolean;
+  encode(data: unknown): string | ArrayBuffer | Uint8Array;
+  decode(data: string | ArrayBuffer | Uint8Array): unknown;
+}
+
 export type Auth =
   | { method: 'anonymous' }
   | { method: 'wampcra'; authid: string; secret: string }
@@ -34,8 +42,11 @@ export interface ClientOptions {
   auth?: Auth;
   /** PEM certificate(s) of the CA to trust for wss:// (the site's own CA) */
   ca?: TransportOptions['ca'];
-  /** default json (the contract's baseline) */
-  serializer?: SerializerName;
+  /**
+   * default json (the contract's baseline); or a serializer object of
+   * wampy's shape, e.g. one that writes floats as floats for Python peers
+   */
+  serializer?: SerializerName | CustomSerializer;
   /** reconnection delays; false: give up when the connection is lost or cannot be made */
   reconnect?: Partial<BackoffOptions> | false;
   /** ms allowed for one connection attempt up to WELCOME (default 10000) */
@@ -134,6 +145,24 @@ const SERIALIZERS = {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** A pattern URI: components separated by dots, any of them empty (wildcard), no blanks or '#'. */
+const PATTERN_URI = /^[^\s#]+$/;
+
+/**
+ * wampy's URI check refuses patterns whose last component is empty, such as
+ * the OCS aggregator's wildcard `observatory..feeds.` or the prefix
+ * `observatory.`; both are valid WAMP (the router checks every URI anyway).
+ * Pattern URIs get a looser check here; exact URIs keep wampy's.
+ */
+function allowEmptyPatternComponents(w: Wampy): void {
+  type Validate = (uri: string, isPatternBased: boolean, isWampAllowed: boolean) => boolean;
+  const internals = w as unknown as { _validateURI?: Validate };
+  const original = internals._validateURI;
+  if (typeof original !== 'function') return; // a wampy without this hook: nothing to loosen
+  internals._validateURI = (uri, isPatternBased, isWampAllowed) =>
+    isPatternBased ? PATTERN_URI.test(uri) && (isWampAllowed || !uri.startsWith('wamp.')) : original.call(w, uri, isPatternBased, isWampAllowed);
 }
 
 /**
@@ -366,12 +395,13 @@ export class WampClient extends EventEmitter {
       realm: this.realm,
       autoReconnect: false,
       uriValidation: 'loose', // OCS topics carry upper case and dashes
-      serializer: SERIALIZERS[this.options.serializer ?? 'json'](),
+      serializer: typeof this.options.serializer === 'object' ? this.options.serializer : SERIALIZERS[this.options.serializer ?? 'json'](),
       ws: WebSocketClass as unknown as WampyWebSocket,
       onClose: () => this.sessionEnded(generation, transportError ?? new NotConnectedError('connection closed')),
       onError: (err: Error) => this.log.debug({ err: describeError(err) }, 'WAMP client error'),
       ...this.authOptions(),
     });
+    allowEmptyPatternComponents(w);
     this.wampy = w;
     const timeout = setTimeout(() => {
       this.sessionEnded(generation, new Error(`no WELCOME within ${this.options.connectTimeout ?? 10_000} ms`));

@@ -31,6 +31,10 @@ export interface NodeKind {
 /** The data node kinds `sisock node` runs: one line each. */
 export const nodeKinds: Record<string, NodeKind> = {
   weather: { summary: 'example APEX weather archive (node apex_archive)', load: () => import('../../servers/weather/cli.js') },
+  sensors: { summary: "this machine's sensors, CPU load and memory (node sensors)", load: () => import('../../servers/sensors/cli.js') },
+  'apex-weather': { summary: 'APEX weather archive of <prefix>_<field>_<start>_<end>.dat files (node apex_weather)', load: () => import('../../servers/apex-weather/cli.js') },
+  'ucsc-radiometer': { summary: 'PWV from the UCSC radiometer (node ucsc_radiometer)', load: () => import('../../servers/ucsc-radiometer/cli.js') },
+  'data-feed': { summary: 'live OCS feeds, last BUFFER_TIME seconds (node NAME)', load: () => import('../../servers/data-feed/cli.js') },
 };
 
 export const nodeOptions = {

@@ -45,6 +45,7 @@ export interface UpPart {
  */
 export const upParts: UpPart[] = [
   { name: 'weather', spec: (ctx) => ({ args: ['node', 'weather'], env: ctx.serverEnv }) },
+  { name: 'sensors', spec: (ctx) => ({ args: ['node', 'sensors'], env: ctx.serverEnv }) },
   { name: 'http', spec: (ctx) => ({ args: ['http'], env: ctx.consumerEnv }) },
 ];
 
