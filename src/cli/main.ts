@@ -13,6 +13,7 @@ export interface Command {
 export const commands: Record<string, Command> = {
   up: { summary: 'start the whole system (router, hub, data nodes) with embedded defaults', load: () => import('./commands/up.js') },
   router: { summary: 'run the WAMP router (sisock defaults: realm test_realm, wss :8080/ws, ws :8001/ws)', load: () => import('./commands/router.js') },
+  tls: { summary: '`tls init`: make a CA and a server certificate for the secure listener', load: () => import('./commands/tls.js') },
   hub: { summary: 'run the hub (the list of data node servers)', load: () => import('./commands/hub.js') },
   node: { summary: 'run a data node server: sisock node <kind> (weather, ...)', load: () => import('./commands/node.js') },
   http: { summary: 'run the HTTP bridge: Grafana data source, REST API, health and metrics', load: () => import('./commands/http.js') },

@@ -91,6 +91,8 @@ export function defaultRouterConfig(s: DefaultRouterSettings): RouterConfig {
     port: s.ocsPort,
     paths: {
       ws: { type: 'websocket', auth: { anonymous: { role: 'anonymous' }, wampcra: { users } } },
+      // crossbar's HTTP caller as OCS's client_http uses it (http://HOST:8001/call), as an OCS client
+      call: { type: 'caller', realm: s.realm, role: 'iocs_controller' },
     },
   });
   return { realms: [defaultRealm(s.realm)], listeners };

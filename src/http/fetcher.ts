@@ -10,6 +10,14 @@ import { checkDataReply, samplesOf, type Samples } from './series.js';
 import { asUpstreamError, UpstreamError, type Upstream } from './upstream.js';
 import type { DataReply } from '../protocol/types.js';
 
+/** The smallest sisock time that still reads as an absolute UNIX time. */
+const EPOCH_FLOOR = 0.001;
+
+/** An absolute UNIX time (seconds) as a sisock time: at least EPOCH_FLOOR. */
+export function absoluteTime(seconds: number): number {
+  return seconds > EPOCH_FLOOR ? seconds : EPOCH_FLOOR;
+}
+
 export interface FetchRequest {
   fields: readonly ResolvedField[];
   /** window, UNIX seconds */
@@ -79,6 +87,9 @@ export class Fetcher {
 
   private getData(node: string, fields: ResolvedField[], req: FetchRequest, signal?: AbortSignal): Promise<DataReply> {
     const names = fields.map((f) => f.field).sort();
+    // sisock times of 0 or less mean "seconds before now": an absolute window at or
+    // before the epoch must not turn into one ending now
+    req = { ...req, start: absoluteTime(req.start), end: absoluteTime(req.end) };
     const key = JSON.stringify([node, names, req.start, req.end, req.stride]);
     return this.inFlight.run(key, signal, (shared) => this.callWithTimeout(node, names, req, shared));
   }

@@ -17,8 +17,18 @@ function nodeInfo(x: unknown): DataNodeInfo | null {
   return { name: o.name, description: typeof o.description === 'string' ? o.description : '' };
 }
 
-/** What a call failed with, in the bridge's terms; `who` names the callee for messages. */
-export function classify(err: unknown, who: string, timeoutMs: number | undefined): UpstreamError {
+/**
+ * What a call failed with, in the bridge's terms; `who` names the callee for
+ * messages; `prefixes` are how the callee may start its own error message
+ * (`<procedure URI> failed: `, `<node> get_data failed: `), dropped as noise.
+ */
+export function classify(
+  err: unknown,
+  who: string,
+  timeoutMs: number | undefined,
+  prefixes: string[] = [],
+  aborted = false,
+): UpstreamError {
   if (err instanceof UpstreamError) return err;
   if (err instanceof NotConnectedError) return new UpstreamError('unavailable', 'not connected to the WAMP router');
   if (err instanceof WampError) {
@@ -26,14 +36,17 @@ export function classify(err: unknown, who: string, timeoutMs: number | undefine
       case 'wamp.error.timeout':
         return new UpstreamError('timeout', `${who} did not answer within ${(timeoutMs ?? 0) / 1000} s`, err.uri);
       case 'wamp.error.canceled':
-        return new UpstreamError('canceled', 'the request was canceled', err.uri);
+        // ours when we aborted; otherwise the router's word for a callee that went away mid-call
+        return aborted
+          ? new UpstreamError('canceled', 'the request was canceled', err.uri)
+          : new UpstreamError('no-such-node', `${who} went away during the call`, err.uri);
       case 'wamp.error.no_such_procedure':
         return new UpstreamError('no-such-node', `${who} is not registered on the router`, err.uri);
       case 'wamp.error.not_authorized':
         return new UpstreamError('remote', `the router does not allow the bridge to call ${who}`, err.uri);
       default: {
-        // the client layer reports a handler's failure as "<procedure> failed: <why>": keep the why
-        const why = err.message.replace(/^\S+ failed: /, '');
+        const prefix = prefixes.find((p) => err.message.startsWith(p));
+        const why = prefix ? err.message.slice(prefix.length) : err.message;
         return new UpstreamError('remote', `${who} failed: ${why}`, err.uri);
       }
     }
@@ -77,7 +90,14 @@ export class WampUpstream implements Upstream {
     void this.client.start().catch((err: unknown) => this.log.error({ err: describeError(err) }, 'the WAMP client stopped'));
   }
 
-  private async call(uri: string, who: string, args: unknown[], kwargs: Record<string, unknown> | undefined, o?: CallOptions): Promise<unknown> {
+  private async call(
+    uri: string,
+    who: string,
+    args: unknown[],
+    kwargs: Record<string, unknown> | undefined,
+    o?: CallOptions,
+    prefixes: string[] = [],
+  ): Promise<unknown> {
     try {
       const r = await this.client.call(uri, args, kwargs, {
         ...(o?.timeoutMs ? { timeout: o.timeoutMs } : {}),
@@ -85,7 +105,7 @@ export class WampUpstream implements Upstream {
       });
       return r.args[0];
     } catch (err) {
-      throw classify(err, who, o?.timeoutMs);
+      throw classify(err, who, o?.timeoutMs, [`${uri} failed: `, ...prefixes], o?.signal?.aborted ?? false);
     }
   }
 
@@ -96,7 +116,9 @@ export class WampUpstream implements Upstream {
   }
 
   async getFields(node: string, start: number, end: number, o?: CallOptions): Promise<FieldsReply> {
-    const reply = await this.call(dataNodeProcedures(node).getFields, `data node '${node}'`, [start, end], undefined, o);
+    const reply = await this.call(dataNodeProcedures(node).getFields, `data node '${node}'`, [start, end], undefined, o, [
+      `${node} get_fields failed: `,
+    ]);
     return reply as FieldsReply;
   }
 
@@ -110,7 +132,9 @@ export class WampUpstream implements Upstream {
   ): Promise<DataReply> {
     // min_stride as a keyword, as the original bridge sent it (nodes take it either way)
     const kwargs = minStride !== null ? { min_stride: minStride } : undefined;
-    const reply = await this.call(dataNodeProcedures(node).getData, `data node '${node}'`, [fields, start, end], kwargs, o);
+    const reply = await this.call(dataNodeProcedures(node).getData, `data node '${node}'`, [fields, start, end], kwargs, o, [
+      `${node} get_data failed: `,
+    ]);
     return reply as DataReply;
   }
 

@@ -87,13 +87,7 @@ export interface PublisherService {
   options?: { postBodyLimit?: number };
 }
 
-/** Static files under a directory. */
-export interface StaticService {
-  type: 'static';
-  directory: string;
-}
-
-export type PathService = WebSocketService | CallerService | PublisherService | StaticService;
+export type PathService = WebSocketService | CallerService | PublisherService;
 
 export interface TlsConfig {
   /** PEM text of the private key */

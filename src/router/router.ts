@@ -10,10 +10,11 @@ import { Realm } from './realm.js';
 import { RouterSession, type ServiceContext, type SessionHost } from './session.js';
 import { WebSocketListener, type HttpHandler, type ListenerAddress, type TransportHost } from './transport/websocket.js';
 import { WampErrors } from '../wamp/messages.js';
+import { httpBridgeService } from './http-bridge.js';
 
 export interface RouterOptions {
   logger?: Logger;
-  /** makes the HTTP handler of a non-WebSocket path service (the HTTP bridge); see http-bridge.ts */
+  /** makes the HTTP handler of a non-WebSocket path service; default: the HTTP bridge (http-bridge.ts) */
   httpServices?: (router: Router, service: PathService, path: string) => HttpHandler | undefined;
 }
 
@@ -37,7 +38,7 @@ export class Router implements SessionHost, TransportHost {
       if (this.realms.has(r.name)) throw new Error(`realm '${r.name}' is configured twice`);
       this.realms.set(r.name, new Realm(r, this.log));
     }
-    const factory = options.httpServices;
+    const factory = options.httpServices ?? httpBridgeService;
     for (const l of config.listeners) {
       this.listeners.push(new WebSocketListener(l, this, factory && ((service, path) => factory(this, service, path))));
     }

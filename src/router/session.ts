@@ -298,6 +298,14 @@ export class RouterSession {
     realm.join(this);
   }
 
+  /** Opens the session without a handshake, for sessions the router runs itself (the HTTP bridge). */
+  openInternal(realm: Realm, identity: Identity): void {
+    if (this.state !== 'opening') throw new Error('session already open');
+    this.id = this.host.allocateSessionId();
+    this.holdsId = true;
+    this.establish(realm, identity);
+  }
+
   private readClientFeatures(roles: Dict): void {
     const callee = roles.callee;
     const features = isDict(callee) && isDict(callee.features) ? callee.features : {};

@@ -1,20 +1,26 @@
-// The REST API for scripts and the web monitor.
+// The REST API for scripts and the web monitor, against a real router, hub
+// and data nodes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DataNodeSource } from '../../src/datanode/source.js';
+import { ApexArchiveSource } from '../../src/servers/weather/source.js';
 import { apexDatapoints, apexHeader, request, startBridge, type RunningBridge } from './helpers/bridge.js';
-import { LocalUpstream } from './helpers/local-upstream.js';
-import { apexSource, failingSource, mixedSource } from './helpers/sources.js';
+import { counting, failingSource, mixedSource } from './helpers/sources.js';
+import { startStack, until, type Stack } from './helpers/stack.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
-let up: LocalUpstream;
+let stack: Stack;
+let apex: ReturnType<typeof counting>;
 let b: RunningBridge;
 before(async () => {
-  up = new LocalUpstream([apexSource(), failingSource('broken', 'disk on fire')]);
-  b = await startBridge(up);
+  apex = counting(await ApexArchiveSource.load());
+  stack = await startStack([apex, failingSource('broken', 'disk on fire')]);
+  b = await startBridge(stack.upstream);
+  await until('both nodes listed', () => b.bridge.service.catalog.names().length === 6);
 });
 after(async () => {
   await b.close();
+  await stack.close();
 });
 
 test('GET /api/v1/status and /nodes describe the bridge and the data nodes', async () => {
@@ -29,7 +35,7 @@ test('GET /api/v1/status and /nodes describe the bridge and the data nodes', asy
   assert.deepEqual(
     list.map((n) => [n.name, n.description, n.online, n.fields, n.fieldsError]),
     [
-      ['apex_archive', 'APEX weather example data, July 2017', true, 5, null],
+      ['apex_archive', 'Archived APEX weather.', true, 5, null],
       ['broken', 'always fails', true, 1, null],
     ],
   );
@@ -118,14 +124,14 @@ test('POST /api/v1/data and CSV; unknown names are 404, bad parameters 400, a fa
   assert.equal(inverted.status, 400);
   const broken = await request(`${b.url}/api/v1/data?fields=broken::v`);
   assert.equal(broken.status, 502);
-  assert.equal((broken.json as { message: string }).message, 'disk on fire');
+  assert.equal((broken.json as { message: string }).message, "data node 'broken' failed: disk on fire");
   const partial = await request(`${b.url}/api/v1/data?fields=broken::v,apex_archive::apex_humidity&from=1499990400&to=1499994000`);
   assert.equal(partial.status, 200);
   const ps = (partial.json as { series: { id: string; error?: string; t: number[] }[] }).series;
   assert.deepEqual(
     ps.map((s) => [s.id, s.error ?? null, s.t.length]),
     [
-      ['broken::v', 'disk on fire', 0],
+      ['broken::v', "data node 'broken' failed: disk on fire", 0],
       ['apex_archive::apex_humidity', null, 1],
     ],
   );
@@ -160,10 +166,10 @@ test('GET /api/v1/events streams node changes and new samples of chosen fields',
       return [{ name: 't', t: Float64Array.from(rows.map((r) => r[0])), fields: new Map([['x', rows.map((r) => r[1])]]), finalizedUntil: null }];
     },
   };
-  up.add(live);
+  await stack.addNode(live);
   const controller = new AbortController();
   try {
-    await new Promise((r) => setTimeout(r, 50));
+    await until('the live node listed', () => b.bridge.service.catalog.names().includes('live::x'));
     const res = await fetch(`${b.url}/api/v1/events?fields=live::x&since=1000&interval=0.2`, { signal: controller.signal });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('content-type'), 'text/event-stream; charset=utf-8');
@@ -183,15 +189,15 @@ test('GET /api/v1/events streams node changes and new samples of chosen fields',
     assert.deepEqual(await next('samples'), { series: [{ id: 'live::x', t: [1_000_000], v: [1] }] });
     samples.push([1_001, 2], [1_002, 3]);
     assert.deepEqual(await next('samples'), { series: [{ id: 'live::x', t: [1_001_000, 1_002_000], v: [2, 3] }] });
-    up.add(mixedSource('fridge'));
+    await stack.addNode(mixedSource('fridge'));
     const added = (await next('node-added')) as { name: string; online: boolean };
     assert.deepEqual([added.name, added.online], ['fridge', true]);
-    up.remove('fridge');
+    await stack.removeNode('fridge');
     const removed = (await next('node-removed')) as { name: string; online: boolean };
     assert.deepEqual([removed.name, removed.online], ['fridge', false]);
   } finally {
     controller.abort();
-    up.remove('live');
+    await stack.removeNode('live');
   }
   const unknown = await request(`${b.url}/api/v1/events?fields=nope::x`);
   assert.equal(unknown.status, 404);
@@ -200,12 +206,12 @@ test('GET /api/v1/events streams node changes and new samples of chosen fields',
 });
 
 test('POST /api/v1/refresh reloads the field lists', async () => {
-  const before = up.count('get_fields', 'apex_archive');
+  const before = apex.calls.getFields;
   const r = await request(`${b.url}/api/v1/refresh`, { method: 'POST' });
   assert.equal(r.status, 200);
-  assert.equal(up.count('get_fields', 'apex_archive'), before + 1);
+  assert.equal(apex.calls.getFields, before + 1);
   const one = await request(`${b.url}/api/v1/refresh?node=apex_archive`, { method: 'POST' });
   assert.equal(one.status, 200);
-  assert.equal(up.count('get_fields', 'apex_archive'), before + 2);
+  assert.equal(apex.calls.getFields, before + 2);
   assert.equal((await request(`${b.url}/api/v1/refresh?node=nope`, { method: 'POST' })).status, 404);
 });

@@ -1,14 +1,32 @@
 // The bridge as an HTTP server: base path and slash tolerance, CORS, auth
 // (never 401), compression, body handling, health, Prometheus metrics and
-// the monitor's files.
-import { test } from 'node:test';
+// the monitor's files; one real router, hub and weather node for them all.
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request, startBridge } from './helpers/bridge.js';
-import { LocalUpstream } from './helpers/local-upstream.js';
-import { apexSource } from './helpers/sources.js';
+import { ApexArchiveSource } from '../../src/servers/weather/source.js';
+import type { Upstream } from '../../src/http/upstream.js';
+import { startStack, until, type Stack } from './helpers/stack.js';
+
+let stack: Stack;
+before(async () => {
+  stack = await startStack([await ApexArchiveSource.load()]);
+});
+after(async () => {
+  await stack.close();
+});
+
+/** The shared upstream; each bridge waits until it lists the weather fields. */
+function upstream(): Upstream {
+  return stack.upstream;
+}
+
+async function ready(b: { bridge: { service: { catalog: { names(): readonly string[] } } } }): Promise<void> {
+  await until('the weather fields', () => b.bridge.service.catalog.names().length === 5);
+}
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const QUERY = {
@@ -17,8 +35,9 @@ const QUERY = {
 };
 
 test('a base path is served with and without trailing slash, repeated slashes collapse, other paths get JSON 404', async () => {
-  const b = await startBridge(new LocalUpstream([apexSource()]), { basePath: 'grafana/json/' });
+  const b = await startBridge(upstream(), { basePath: 'grafana/json/' });
   try {
+    await ready(b);
     assert.match(b.url, /\/grafana\/json$/);
     for (const path of ['', '/', '//']) {
       const r = await request(b.url + path);
@@ -45,8 +64,9 @@ test('a base path is served with and without trailing slash, repeated slashes co
 });
 
 test('GET, HEAD and POST / all answer the health check', async () => {
-  const b = await startBridge(new LocalUpstream([apexSource()]));
+  const b = await startBridge(upstream());
   try {
+    await ready(b);
     const head = await request(`${b.url}/`, { method: 'HEAD' });
     assert.equal(head.status, 200);
     assert.equal(head.text, '');
@@ -58,40 +78,10 @@ test('GET, HEAD and POST / all answer the health check', async () => {
   }
 });
 
-test('health is 503 with the reason when the router session is gone or the hub does not answer', async () => {
-  const up = new LocalUpstream([apexSource()]);
-  const b = await startBridge(up);
-  try {
-    up.setConnected(false);
-    const r = await request(`${b.url}/`);
-    assert.equal(r.status, 503);
-    assert.equal(r.headers.get('content-type'), JSON_TYPE);
-    assert.deepEqual(r.json, {
-      status: 'unavailable',
-      message: 'not connected to the WAMP router',
-      error: { code: 'no_session', message: 'not connected to the WAMP router' },
-      statusCode: 503,
-    });
-    const q = await request(`${b.url}/query`, { body: QUERY });
-    assert.equal(q.status, 503);
-    assert.match((q.json as { message: string }).message, /not connected to the WAMP router/);
-    up.setConnected(true);
-    up.hubFails = true;
-    // the health answer is cached for a second: wait it out without asserting on time
-    await new Promise((r) => setTimeout(r, 1100));
-    const hub = await request(`${b.url}/`);
-    assert.equal(hub.status, 503);
-    const body = hub.json as { error: { code: string }; message: string };
-    assert.equal(body.error.code, 'hub_unreachable');
-    assert.match(body.message, /the sisock hub does not answer: hub did not answer/);
-  } finally {
-    await b.close();
-  }
-});
-
 test('CORS: preflight on every path without credentials, requested headers echoed, origin on answers', async () => {
-  const b = await startBridge(new LocalUpstream([apexSource()]), { auth: { token: 's3cret' } });
+  const b = await startBridge(upstream(), { auth: { token: 's3cret' } });
   try {
+    await ready(b);
     for (const path of ['/query', '/search', '/no/such/path', '/']) {
       const r = await request(b.url + path, {
         method: 'OPTIONS',
@@ -122,8 +112,9 @@ test('CORS: preflight on every path without credentials, requested headers echoe
 });
 
 test('CORS with credentials: the origin is echoed with Allow-Credentials and Vary', async () => {
-  const b = await startBridge(new LocalUpstream([apexSource()]), { corsOrigin: 'reflect' });
+  const b = await startBridge(upstream(), { corsOrigin: 'reflect' });
   try {
+    await ready(b);
     const r = await request(`${b.url}/query`, { body: QUERY, headers: { origin: 'http://grafana.example' } });
     assert.equal(r.headers.get('access-control-allow-origin'), 'http://grafana.example');
     assert.equal(r.headers.get('access-control-allow-credentials'), 'true');
@@ -134,8 +125,9 @@ test('CORS with credentials: the origin is echoed with Allow-Credentials and Var
 });
 
 test('auth: bearer token or basic credentials; anything else is 403 JSON, never 401', async () => {
-  const b = await startBridge(new LocalUpstream([apexSource()]), { auth: { token: 'tok', user: 'grafana', password: 'pw:with:colons' } });
+  const b = await startBridge(upstream(), { auth: { token: 'tok', user: 'grafana', password: 'pw:with:colons' } });
   try {
+    await ready(b);
     const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
     const cases: [string | undefined, number][] = [
       [undefined, 403],
@@ -167,8 +159,9 @@ test('auth: bearer token or basic credentials; anything else is 403 JSON, never 
 });
 
 test('answers are compressed when the client accepts it', async () => {
-  const b = await startBridge(new LocalUpstream([apexSource()]));
+  const b = await startBridge(upstream());
   try {
+    await ready(b);
     const body = { ...QUERY, range: { from: '2017-07-14T00:00:00Z', to: '2017-07-28T00:00:00Z' }, targets: [{ target: 'apex_archive::apex_windspeed', refId: 'A' }] };
     const gz = await fetch(`${b.url}/query`, {
       method: 'POST',
@@ -192,8 +185,9 @@ test('answers are compressed when the client accepts it', async () => {
 });
 
 test('bodies: no body or an empty one reads as {}, broken JSON and wrong types are 400 with a message, too big is 413', async () => {
-  const b = await startBridge(new LocalUpstream([apexSource()]), { bodyLimit: 1000 });
+  const b = await startBridge(upstream(), { bodyLimit: 1000 });
   try {
+    await ready(b);
     const none = await request(`${b.url}/tag-keys`, { method: 'POST' });
     assert.equal(none.status, 200);
     const empty = await request(`${b.url}/search`, { raw: '', headers: { 'content-type': 'application/json' } });
@@ -225,8 +219,9 @@ test('bodies: no body or an empty one reads as {}, broken JSON and wrong types a
 });
 
 test('GET /metrics is Prometheus text; POST /metrics stays the JSON plugin metric list', async () => {
-  const b = await startBridge(new LocalUpstream([apexSource()]));
+  const b = await startBridge(upstream());
   try {
+    await ready(b);
     await request(`${b.url}/query`, { body: QUERY });
     await request(`${b.url}/query`, { body: { targets: [] } });
     const r = await request(`${b.url}/metrics`);
@@ -251,8 +246,9 @@ test('GET /metrics is Prometheus text; POST /metrics stays the JSON plugin metri
 test('with a monitor folder: a browser opening the base URL is sent to /monitor/, Grafana still gets health', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sisock-monitor-'));
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>sisock monitor</title>');
-  const b = await startBridge(new LocalUpstream([apexSource()]), { monitorDir: dir, basePath: '/s' });
+  const b = await startBridge(upstream(), { monitorDir: dir, basePath: '/s' });
   try {
+    await ready(b);
     const browser = await fetch(`${b.url}/`, { headers: { accept: 'text/html,application/xhtml+xml' }, redirect: 'manual' });
     assert.equal(browser.status, 302);
     assert.equal(browser.headers.get('location'), '/s/monitor/');
@@ -269,8 +265,9 @@ test('with a monitor folder: a browser opening the base URL is sent to /monitor/
 });
 
 test('garbage of every kind to every endpoint: a 4xx JSON message or a valid answer, never a 5xx, and the bridge goes on', async () => {
-  const b = await startBridge(new LocalUpstream([apexSource()]));
+  const b = await startBridge(upstream());
   try {
+    await ready(b);
     const paths = ['/', '/search', '/query', '/annotations', '/tag-keys', '/tag-values', '/metrics', '/metric-payload-options', '/variable', '/api/v1/data', '/api/v1/refresh'];
     const bodies = [
       'null',

@@ -3,7 +3,7 @@
 // then says GOODBYE to every client and exits.
 import { existsSync, readFileSync } from 'node:fs';
 import { createLogger } from '../../log/logger.js';
-import { Router } from '../../router/index.js';
+import { ConfigError, Router, loadCrossbarConfig, loadRouterConfigFile } from '../../router/index.js';
 import type { RouterConfig, TlsConfig } from '../../router/config.js';
 import { formatHelp, parseCommandLine, UsageError, type OptionSpecs } from '../options.js';
 import { DEFAULT_REALM, PUBLIC_DEFAULT_SECRETS, defaultRouterConfig, secretProblems } from '../router-defaults.js';
@@ -12,6 +12,8 @@ export const DEFAULT_TLS_KEY = '.sisock/tls/server_key.pem';
 export const DEFAULT_TLS_CERT = '.sisock/tls/server_cert.pem';
 
 export const routerOptions = {
+  routerConfig: { flag: 'router-config', type: 'string', env: 'SISOCK_ROUTER_CONFIG', key: 'router.config', description: 'router configuration file in our own format (docs/router.md); replaces the sisock defaults' },
+  crossbarConfig: { flag: 'crossbar-config', type: 'string', env: 'SISOCK_CROSSBAR_CONFIG', key: 'router.crossbar_config', description: "a crossbar .crossbar/config.json (or its directory) to run instead of the sisock defaults" },
   host: { flag: 'host', type: 'string', env: 'SISOCK_ROUTER_HOST', key: 'router.host', default: '127.0.0.1', description: 'address the listeners bind to' },
   tlsPort: { flag: 'tls-port', type: 'number', env: 'CROSSBAR_TLS_PORT', key: 'router.tls_port', default: 8080, description: 'port of the secure WebSocket (wss, WAMP-CRA), path /ws; 0 picks a free port' },
   ocsPort: { flag: 'ocs-port', type: 'number', env: 'CROSSBAR_OCS_PORT', key: 'router.ocs_port', default: 8001, description: 'port of the open WebSocket (ws, anonymous and WAMP-CRA), path /ws; 0 picks a free port' },
@@ -51,40 +53,57 @@ export async function run(argv: string[]): Promise<number> {
   const o = parsed.options;
   const log = createLogger('router');
 
+  // what was set explicitly (flag, variable or settings file) overrides a loaded configuration
+  const explicit = parseCommandLine(withoutDefaults(routerOptions), argv).options;
   let config: RouterConfig;
   try {
     let tls: TlsConfig | undefined;
-    if (!o.noTls) {
-      const keyPath = o.tlsKey ?? (existsSync(DEFAULT_TLS_KEY) ? DEFAULT_TLS_KEY : undefined);
-      const certPath = o.tlsCert ?? (existsSync(DEFAULT_TLS_CERT) ? DEFAULT_TLS_CERT : undefined);
-      if (keyPath !== undefined && certPath !== undefined) {
-        tls = { key: readPem(keyPath, 'key'), cert: readPem(certPath, 'certificate'), ...(o.tlsCa ? { ca: readPem(o.tlsCa, 'CA') } : {}) };
-      } else if (o.tlsKey !== undefined || o.tlsCert !== undefined) {
-        throw new UsageError('the secure listener needs both --tls-key and --tls-cert');
-      } else {
+    const keyPath = o.tlsKey ?? (existsSync(DEFAULT_TLS_KEY) ? DEFAULT_TLS_KEY : undefined);
+    const certPath = o.tlsCert ?? (existsSync(DEFAULT_TLS_CERT) ? DEFAULT_TLS_CERT : undefined);
+    if (!o.noTls && keyPath !== undefined && certPath !== undefined) {
+      tls = { key: readPem(keyPath, 'key'), cert: readPem(certPath, 'certificate'), ...(o.tlsCa ? { ca: readPem(o.tlsCa, 'CA') } : {}) };
+    } else if (!o.noTls && (o.tlsKey !== undefined || o.tlsCert !== undefined)) {
+      throw new UsageError('the secure listener needs both --tls-key and --tls-cert');
+    }
+    if (o.routerConfig !== undefined || o.crossbarConfig !== undefined) {
+      if (o.routerConfig !== undefined && o.crossbarConfig !== undefined) throw new UsageError('give --router-config or --crossbar-config, not both');
+      const loaded = o.routerConfig !== undefined ? loadRouterConfigFile(o.routerConfig) : loadCrossbarConfig(o.crossbarConfig!);
+      for (const w of loaded.warnings) log.warn({ config: o.routerConfig ?? o.crossbarConfig }, w);
+      config = loaded.config;
+      applyOverrides(config, {
+        ...(explicit.host !== undefined ? { host: explicit.host } : {}),
+        ...(explicit.tlsPort !== undefined ? { tlsPort: explicit.tlsPort } : {}),
+        ...(explicit.ocsPort !== undefined ? { ocsPort: explicit.ocsPort } : {}),
+        ...(explicit.tlsKey !== undefined && tls ? { tls } : {}),
+      });
+      if (o.noTls) config.listeners = config.listeners.filter((l) => l.tls === undefined);
+    } else {
+      if (!o.noTls && tls === undefined) {
         log.warn({ key: DEFAULT_TLS_KEY, cert: DEFAULT_TLS_CERT }, 'no TLS key and certificate: the secure listener is off (run `sisock tls init` to make them)');
         console.error(`sisock router: no TLS key/certificate at ${DEFAULT_TLS_KEY}, ${DEFAULT_TLS_CERT}: secure listener off (\`sisock tls init\` makes them)`);
       }
+      config = defaultRouterConfig({
+        host: o.host,
+        tlsPort: o.tlsPort,
+        ocsPort: o.ocsPort,
+        realm: o.realm,
+        ...(tls ? { tls } : {}),
+        serverSecret: o.serverSecret,
+        consumerSecret: o.consumerSecret,
+      });
     }
-    config = defaultRouterConfig({
-      host: o.host,
-      tlsPort: o.tlsPort,
-      ocsPort: o.ocsPort,
-      realm: o.realm,
-      ...(tls ? { tls } : {}),
-      serverSecret: o.serverSecret,
-      consumerSecret: o.consumerSecret,
-    });
-    config.limits = { maxMessageSize: o.maxMessageSize };
+    if (explicit.maxMessageSize !== undefined || config.limits?.maxMessageSize === undefined) {
+      config.limits = { ...config.limits, maxMessageSize: o.maxMessageSize };
+    }
     const problems = secretProblems(config);
     if (problems.length > 0) {
       throw new UsageError(
         `refusing to listen beyond loopback with public or empty secrets:\n  ${problems.join('\n  ')}\n` +
-          'set WAMP_SECRET and SISOCK_CONSUMER_SECRET to secrets of your own, or listen on 127.0.0.1',
+          'set WAMP_SECRET and SISOCK_CONSUMER_SECRET (or the secrets of your config) to secrets of your own, or listen on 127.0.0.1',
       );
     }
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof ConfigError) {
       console.error(`sisock router: ${err.message}`);
       return 2;
     }
@@ -113,4 +132,19 @@ export async function run(argv: string[]): Promise<number> {
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
   });
+}
+
+/** The same options without defaults: what parses to a value was set explicitly. */
+function withoutDefaults<S extends OptionSpecs>(specs: S): S {
+  return Object.fromEntries(Object.entries(specs).map(([k, v]) => [k, { ...v, default: undefined }])) as unknown as S;
+}
+
+/** Flags and variables over a loaded configuration: host for every listener, ports for the first TLS and first plain listener. */
+function applyOverrides(config: RouterConfig, o: { host?: string; tlsPort?: number; ocsPort?: number; tls?: TlsConfig }): void {
+  if (o.host !== undefined) for (const l of config.listeners) l.host = o.host;
+  const secure = config.listeners.find((l) => l.tls !== undefined);
+  const open = config.listeners.find((l) => l.tls === undefined);
+  if (secure && o.tlsPort !== undefined) secure.port = o.tlsPort;
+  if (secure && o.tls !== undefined) secure.tls = o.tls;
+  if (open && o.ocsPort !== undefined) open.port = o.ocsPort;
 }

@@ -4,8 +4,9 @@
 // fields and for `type: "table"` targets; DataFrames on request. Always a
 // JSON array, `refId` echoed, times ascending integer ms, `null` for
 // NaN/Infinity, warnings as `meta.notices` (shown by Grafana 7+).
-// Serialised by hand: the sample arrays are the bulk of the answer and go
-// straight from the node's reply into JSON text without pair arrays.
+// The sample arrays are the bulk of an answer: they are normalised in one
+// pass and handed to the native JSON.stringify (which also turns NaN and
+// Infinity into null), several times faster than building the text in JS.
 import type { FieldInfo } from '../../protocol/types.js';
 import type { Samples } from '../series.js';
 import type { QueryTarget } from './request.js';
@@ -67,7 +68,49 @@ export function grafanaUnit(units: string | null): string | undefined {
 
 const q = JSON.stringify;
 
-/** A sample value in a number column: finite numbers as they are, bools as 1/0, else null. */
+/** A sample value for a number column: numbers as they are (NaN/Infinity become null in JSON), bools as 1/0, numeric text as its number, else null. */
+export function numberValue(v: unknown): number | null {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'string' && v.trim() !== '') {
+    const n = Number(v);
+    return Number.isFinite(n) ? n : null;
+  }
+  return null;
+}
+
+/** A sample value for a column of `type`, as a JSON value. */
+export function cellValue(v: unknown, type: FieldInfo['type']): number | string | boolean | null {
+  if (v === null || v === undefined) return null;
+  if (type === 'number') return numberValue(v);
+  if (type === 'bool') return typeof v === 'boolean' ? v : typeof v === 'number' ? v !== 0 : null;
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : null;
+  return String(v);
+}
+
+/** Epoch ms of each UNIX time. */
+export function millis(t: ArrayLike<number>): number[] {
+  const out = new Array<number>(t.length);
+  for (let i = 0; i < t.length; i++) out[i] = Math.round((t[i] as number) * 1000);
+  return out;
+}
+
+/** Values for a column of `type`; plain number arrays (the common case) pass as they are. */
+export function columnValues(v: ArrayLike<unknown>, type: FieldInfo['type']): unknown[] {
+  if (type === 'number' && Array.isArray(v)) {
+    let plain = true;
+    for (let i = 0; i < v.length && plain; i++) {
+      const x = v[i];
+      plain = typeof x === 'number' || x === null;
+    }
+    if (plain) return v;
+  }
+  const out = new Array<unknown>(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = cellValue(v[i], type);
+  return out;
+}
+
+/** A sample value in a number column, as JSON text. */
 export function numberJson(v: unknown): string {
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'null';
   if (typeof v === 'boolean') return v ? '1' : '0';
@@ -78,19 +121,7 @@ export function numberJson(v: unknown): string {
   return 'null';
 }
 
-function cellJson(v: unknown, type: FieldInfo['type']): string {
-  if (v === null || v === undefined) return 'null';
-  if (type === 'number') return numberJson(v);
-  if (type === 'bool') return typeof v === 'boolean' ? (v ? 'true' : 'false') : typeof v === 'number' ? (v !== 0 ? 'true' : 'false') : 'null';
-  if (typeof v === 'number') return Number.isFinite(v) ? q(String(v)) : 'null';
-  return q(String(v));
-}
-
 const columnType = (t: FieldInfo['type']): string => (t === 'bool' ? 'boolean' : t);
-
-function ms(t: number): number {
-  return Math.round(t * 1000);
-}
 
 function metaJson(notices: string[]): string {
   if (notices.length === 0) return '';
@@ -102,15 +133,14 @@ function refIdJson(target: QueryTarget): string {
 }
 
 function timeSeriesJson(name: string, target: QueryTarget, s: SeriesData | null, notices: string[]): string {
-  let out = `{"target":${q(name)}${refIdJson(target)},"datapoints":[`;
+  let datapoints = '[]';
   if (s) {
     const { t, v } = s.samples;
-    for (let i = 0; i < t.length; i++) {
-      if (i > 0) out += ',';
-      out += `[${numberJson(v[i])},${ms(t[i] as number)}]`;
-    }
+    const pairs = new Array<[number | null, number]>(t.length);
+    for (let i = 0; i < t.length; i++) pairs[i] = [numberValue(v[i]), Math.round((t[i] as number) * 1000)];
+    datapoints = q(pairs);
   }
-  out += ']';
+  let out = `{"target":${q(name)}${refIdJson(target)},"datapoints":${datapoints}`;
   const unit = s ? grafanaUnit(s.info.units) : undefined;
   if (unit) out += `,"unit":${q(unit)}`;
   return out + metaJson(notices) + '}';
@@ -119,13 +149,13 @@ function timeSeriesJson(name: string, target: QueryTarget, s: SeriesData | null,
 /** A string or bool field: a two-column table, time and the field. */
 function fieldTableJson(target: QueryTarget, s: SeriesData, notices: string[]): string {
   const type = s.info.type;
-  let out = `{"type":"table"${refIdJson(target)},"name":${q(s.name)},"columns":[{"text":"Time","type":"time"},{"text":${q(s.name)},"type":"${columnType(type)}"}],"rows":[`;
   const { t, v } = s.samples;
-  for (let i = 0; i < t.length; i++) {
-    if (i > 0) out += ',';
-    out += `[${ms(t[i] as number)},${cellJson(v[i], type)}]`;
-  }
-  return out + ']' + metaJson(notices) + '}';
+  const rows = new Array<[number, unknown]>(t.length);
+  for (let i = 0; i < t.length; i++) rows[i] = [Math.round((t[i] as number) * 1000), cellValue(v[i], type)];
+  return (
+    `{"type":"table"${refIdJson(target)},"name":${q(s.name)},"columns":[{"text":"Time","type":"time"},` +
+    `{"text":${q(s.name)},"type":"${columnType(type)}"}],"rows":${q(rows)}${metaJson(notices)}}`
+  );
 }
 
 /** A `type: "table"` target: one table, rows (time, field, value) of every field it names, oldest first. */
@@ -142,40 +172,25 @@ function targetTableJson(target: QueryTarget, series: SeriesData[], notices: str
   const units = new Set(series.map((s) => grafanaUnit(s.info.units)));
   const unit = units.size === 1 ? [...units][0] : undefined;
   if (unit) out += `,"unit":${q(unit)}`;
-  out += '}],"rows":[';
-  let first = true;
-  for (const r of rows) {
+  const cells = rows.map((r) => {
     const s = series[r.k] as SeriesData;
-    if (!first) out += ',';
-    first = false;
-    out += `[${ms(r.t)},${q(s.name)},${cellJson(s.samples.v[r.i], valueType)}]`;
-  }
-  return out + ']' + metaJson(notices) + '}';
+    return [Math.round(r.t * 1000), s.name, cellValue(s.samples.v[r.i], valueType)];
+  });
+  return out + `}],"rows":${q(cells)}${metaJson(notices)}}`;
 }
 
 /** A DataFrame DTO: a time field and a typed value field named after the field, unit and description in config. */
 function frameJson(name: string, target: QueryTarget, s: SeriesData | null, notices: string[]): string {
   const type = s ? s.info.type : 'number';
-  let times = '';
-  let values = '';
-  if (s) {
-    const { t, v } = s.samples;
-    for (let i = 0; i < t.length; i++) {
-      if (i > 0) {
-        times += ',';
-        values += ',';
-      }
-      times += ms(t[i] as number);
-      values += cellJson(v[i], type);
-    }
-  }
+  const times = s ? q(millis(s.samples.t)) : '[]';
+  const values = s ? q(columnValues(s.samples.v, type)) : '[]';
   const config: Record<string, string> = { displayNameFromDS: name };
   const unit = s ? grafanaUnit(s.info.units) : undefined;
   if (unit) config.unit = unit;
   if (s?.info.description) config.description = s.info.description;
   return (
-    `{"name":${q(name)}${refIdJson(target)},"fields":[{"name":"Time","type":"time","values":[${times}]},` +
-    `{"name":${q(name)},"type":"${columnType(type)}","values":[${values}],"config":${q(config)}}]` +
+    `{"name":${q(name)}${refIdJson(target)},"fields":[{"name":"Time","type":"time","values":${times}},` +
+    `{"name":${q(name)},"type":"${columnType(type)}","values":${values},"config":${q(config)}}]` +
     metaJson(notices) +
     '}'
   );

@@ -6,7 +6,7 @@ import { failureStatus, type FailureKind } from '../data-service.js';
 import type { FieldResult } from '../fetcher.js';
 import type { ResolvedField } from '../resolve.js';
 import { BadRequest, checkRange, parseRestTime } from '../time.js';
-import { numberJson } from '../grafana/answer.js';
+import { columnValues, millis } from '../grafana/answer.js';
 
 export interface DataQuery {
   names: string[];
@@ -95,26 +95,11 @@ export async function fetchData(q: DataQuery, service: DataService, signal?: Abo
 
 const q = JSON.stringify;
 
-function valueJson(v: unknown, type: string): string {
-  if (type === 'number') return numberJson(v);
-  if (v === null || v === undefined) return 'null';
-  if (type === 'bool') return v ? 'true' : 'false';
-  return q(String(v));
-}
-
-/** One field's samples as JSON arrays: times (epoch ms) and values. */
+/** One field's samples as JSON arrays: times (epoch ms) and values, from index `fromIndex` on. */
 export function columnsJson(f: ResolvedField, t: ArrayLike<number>, v: ArrayLike<unknown>, fromIndex = 0): string {
-  let ts = '';
-  let vs = '';
-  for (let i = fromIndex; i < t.length; i++) {
-    if (i > fromIndex) {
-      ts += ',';
-      vs += ',';
-    }
-    ts += Math.round((t[i] as number) * 1000);
-    vs += valueJson(v[i], f.info.type);
-  }
-  return `"t":[${ts}],"v":[${vs}]`;
+  const ts = fromIndex > 0 ? Array.prototype.slice.call(t, fromIndex) : t;
+  const vs = fromIndex > 0 ? Array.prototype.slice.call(v, fromIndex) : v;
+  return `"t":${q(millis(ts))},"v":${q(columnValues(vs, f.info.type))}`;
 }
 
 /** Compact columnar JSON: per field its metadata and two arrays, times (epoch ms) and values. */
