@@ -1,7 +1,7 @@
 // Runs sisock components as child processes for `sisock up`: prefixes their
-// output with their name, restarts one that crashes (with backoff, and not
-// when it exited for a reason a restart cannot fix), and stops them all in
-// reverse order of start.
+// output with their name, restarts one that crashes (with backoff; not one
+// that exited cleanly, which was asked to stop, nor one that exited for a
+// reason a restart cannot fix), and stops them all in reverse order of start.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -40,6 +40,8 @@ interface Part {
   restarts: number;
   /** stdout lines since the last start */
   lines: string[];
+  /** it printed its ready line once: from then on a crash means restart */
+  everReady: boolean;
   stopped: boolean;
   timer: NodeJS.Timeout | null;
   exited: Promise<void>;
@@ -62,7 +64,7 @@ export class Supervisor extends EventEmitter {
 
   /** Starts a part; resolves with its first stdout line (its "ready" line) or rejects if it exits first or times out. */
   start(spec: PartSpec, timeoutMs = 20_000): Promise<string> {
-    const part: Part = { spec, child: null, startedAt: 0, restarts: 0, lines: [], stopped: false, timer: null, exited: Promise.resolve() };
+    const part: Part = { spec, child: null, startedAt: 0, restarts: 0, lines: [], everReady: false, stopped: false, timer: null, exited: Promise.resolve() };
     this.parts.push(part);
     return new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -135,6 +137,7 @@ export class Supervisor extends EventEmitter {
     part.lines = [];
     part.exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     createInterface({ input: child.stdout! }).on('line', (line) => {
+      part.everReady = true;
       part.lines.push(line);
       this.write(this.options.out, spec.name, line);
       this.emit('line', spec.name, line);
@@ -144,6 +147,16 @@ export class Supervisor extends EventEmitter {
     child.once('exit', (code, signal) => {
       this.emit('exit', spec.name, code, signal);
       if (this.stopping || part.stopped) return;
+      if (!part.everReady) {
+        // It never got going (bad settings, a port in use): start() reports it.
+        this.emit('failed', spec.name, code);
+        return;
+      }
+      if (code === 0) {
+        // A clean exit means someone asked it to stop (Ctrl-C reaches the whole process group).
+        this.write(this.options.err, spec.name, 'stopped');
+        return;
+      }
       if (code !== null && PERMANENT_EXIT.has(code)) {
         this.write(this.options.err, spec.name, `exited with code ${code}; not restarting it (see its messages above)`);
         this.emit('failed', spec.name, code);

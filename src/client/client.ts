@@ -143,6 +143,32 @@ const SERIALIZERS = {
   cbor: () => new CborSerializer(),
 } as const;
 
+/**
+ * msgpack and CBOR carry WAMP ids above 2^32 (session ids, registration
+ * ids) as 64-bit integers, which their decoders return as bigint. WAMP ids
+ * never exceed 2^53, so within that range we hand out plain numbers.
+ */
+function plainNumbers<T>(value: T): T {
+  if (typeof value === 'bigint') {
+    return (value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value) as T;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (typeof v === 'bigint' || (v !== null && typeof v === 'object')) value[i] = plainNumbers(v);
+    }
+    return value;
+  }
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const o = value as Record<string, unknown>;
+    for (const k of Object.keys(o)) {
+      const v = o[k];
+      if (typeof v === 'bigint' || (v !== null && typeof v === 'object')) o[k] = plainNumbers(v);
+    }
+  }
+  return value;
+}
+
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
@@ -176,6 +202,8 @@ export class WampClient extends EventEmitter {
   private readonly options: ClientOptions;
   private readonly log: Logger;
   private readonly backoff: BackoffOptions | null;
+  /** a binary serializer, whose decoder may hand out bigint ids */
+  private readonly binary: boolean;
   private readonly registrations = new Map<string, Registration>();
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly joinHooks: JoinHook[] = [];
@@ -198,6 +226,7 @@ export class WampClient extends EventEmitter {
     this.realm = options.realm;
     this.log = (options.logger ?? silentLogger).child({ url: options.url, realm: options.realm });
     this.backoff = options.reconnect === false ? null : { ...DEFAULT_BACKOFF, ...options.reconnect };
+    this.binary = (options.serializer ?? 'json') !== 'json';
     let resolve!: () => void;
     let reject!: (err: unknown) => void;
     const promise = new Promise<void>((res, rej) => {
@@ -210,7 +239,8 @@ export class WampClient extends EventEmitter {
 
   /** The current session's id, or null when not joined. */
   get sessionId(): number | null {
-    return this.state === 'joined' || this.state === 'connecting' ? (this.wampy?.getSessionId() ?? null) : null;
+    const id = this.state === 'joined' || this.state === 'connecting' ? (this.wampy?.getSessionId() ?? null) : null;
+    return id === null ? null : Number(id);
   }
 
   get joined(): boolean {
@@ -313,7 +343,8 @@ export class WampClient extends EventEmitter {
     }
     try {
       const result = limits.length > 0 ? await Promise.race([pending, ...limits]) : await pending;
-      return { args: result.argsList ?? [], kwargs: result.argsDict ?? {} };
+      const reply = { args: result.argsList ?? [], kwargs: result.argsDict ?? {} };
+      return this.binary ? plainNumbers(reply) : reply;
     } catch (err) {
       if (err instanceof CallTimeoutError || (err instanceof WampError && err.uri === 'wamp.error.canceled' && options.signal?.aborted)) {
         pending.catch(() => {});
@@ -410,7 +441,7 @@ export class WampClient extends EventEmitter {
       await w.connect();
       clearTimeout(timeout);
       if (generation !== this.generation) return;
-      const sessionId = w.getSessionId()!;
+      const sessionId = Number(w.getSessionId());
       await Promise.all([
         ...[...this.registrations.keys()].map((uri) => this.registerOn(w, uri)),
         ...[...this.subscriptions.keys()].map((key) => this.subscribeOn(w, key)),
@@ -464,7 +495,8 @@ export class WampClient extends EventEmitter {
   ): Promise<{ argsList?: unknown[]; argsDict?: Record<string, unknown> } | null> {
     let result: HandlerResult;
     try {
-      result = await handler({ args: data.argsList ?? [], kwargs: data.argsDict ?? {}, details: data.details as InvocationDetails });
+      const invocation = { args: data.argsList ?? [], kwargs: data.argsDict ?? {}, details: data.details as InvocationDetails };
+      result = await handler(this.binary ? plainNumbers(invocation) : invocation);
     } catch (err) {
       // wampy turns a thrown {error, argsList, argsDict} into an ERROR message.
       if (err instanceof WampError) throw { error: err.uri, argsList: err.args, argsDict: err.kwargs };
@@ -477,7 +509,8 @@ export class WampClient extends EventEmitter {
 
   private async deliver(sub: Subscription, data: { details: Record<string, unknown>; argsList?: unknown[]; argsDict?: Record<string, unknown> }): Promise<void> {
     try {
-      await sub.handler({ args: data.argsList ?? [], kwargs: data.argsDict ?? {}, details: data.details as EventInfo['details'] });
+      const event = { args: data.argsList ?? [], kwargs: data.argsDict ?? {}, details: data.details as EventInfo['details'] };
+      await sub.handler(this.binary ? plainNumbers(event) : event);
     } catch (err) {
       this.log.error({ topic: sub.uri, err: describeError(err) }, 'event handler failed');
     }

@@ -99,7 +99,11 @@ export class DataNodeServer extends EventEmitter {
       this.announcedIn = null;
       void this.announce();
     });
-    await this.client.start();
+    try {
+      await this.client.start();
+    } catch (err) {
+      throw this.explain(err);
+    }
   }
 
   /** Leaves the hub's list politely, then the router. */
@@ -165,11 +169,16 @@ export class DataNodeServer extends EventEmitter {
     return final;
   }
 
-  private fail(err: unknown): void {
-    if (this.closed) return;
-    const error = err instanceof WampError && err.uri === 'wamp.error.procedure_already_exists'
+  /** The router refusing our procedures means the name is taken. */
+  private explain(err: unknown): unknown {
+    return err instanceof WampError && err.uri === 'wamp.error.procedure_already_exists'
       ? new NameTakenError(`data node name '${this.name}' is taken: the router already has ${dataNodeProcedures(this.name).getFields}`)
       : err;
+  }
+
+  private fail(err: unknown): void {
+    if (this.closed) return;
+    const error = this.explain(err);
     void this.close().finally(() => this.emit('fatal', error));
   }
 

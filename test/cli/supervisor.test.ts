@@ -55,18 +55,31 @@ test('a crashed part is restarted with backoff; one that exits with code 2 or 3 
   const err = collect();
   const s = new Supervisor({ bin: fake, out: out.stream, err: err.stream, backoff: fastBackoff });
   try {
-    const restarts: number[] = [];
-    s.on('restart', (_name: string, attempt: number) => restarts.push(attempt));
+    const restarted: string[] = [];
+    s.on('restart', (name: string) => restarted.push(name));
     await s.start({ name: 'flaky', args: ['crash-after', '100'], env: { FAKE_MARKER: marker } });
     await new Promise<void>((resolve) => s.on('restart', (_n: string, attempt: number) => attempt >= 3 && resolve()));
     const starts = (await readFile(marker, 'utf8')).trim().split('\n');
     assert.ok(starts.length >= 3, `restarted (${starts.length} starts)`);
     assert.match(err.text(), /flaky +\| exited \(code 1\); restarting in/);
 
+    // A clean exit was asked for (Ctrl-C reaches every part): no restart.
+    const quitterExit = new Promise<void>((resolve) => s.on('exit', (n: string) => n === 'quitter' && resolve()));
+    await s.start({ name: 'quitter', args: ['ready-then-exit', '0'] });
+    await quitterExit;
+    assert.match(err.text(), /quitter +\| stopped$/m);
+    assert.ok(!restarted.includes('quitter'), 'not restarted');
+    assert.ok(restarted.includes('flaky'));
+
+    // Exit code 3 (name taken) or 2 (bad settings): a restart cannot help.
     const failed = new Promise<[string, number]>((resolve) => s.once('failed', (n: string, c: number) => resolve([n, c])));
-    await assert.rejects(s.start({ name: 'taken', args: ['exit', '3'] }), /exited \(code 3\) before it was ready/);
+    await s.start({ name: 'taken', args: ['ready-then-exit', '3'] });
     assert.deepEqual(await failed, ['taken', 3]);
     assert.match(err.text(), /taken +\| exited with code 3; not restarting it/);
+
+    // A part that dies before it is ever ready makes start() fail, and is not restarted either.
+    await assert.rejects(s.start({ name: 'broken', args: ['exit', '1'] }), /broken exited \(code 1\) before it was ready/);
+    assert.ok(!restarted.includes('broken') && !restarted.includes('taken'));
   } finally {
     await s.stopAll();
     await rm(dir, { recursive: true, force: true });

@@ -2,6 +2,7 @@
 //   ready <text>         print <text> on stdout, then run until SIGTERM
 //   crash-after <ms>     print "ready", exit with code 1 after <ms>, once per marker file
 //   exit <code>          exit at once with <code>
+//   ready-then-exit <c>  print "ready", then exit with <c>
 // The marker file (env FAKE_MARKER) counts starts, one line per start.
 import { appendFileSync } from 'node:fs';
 
@@ -16,6 +17,10 @@ process.on('SIGTERM', () => {
   process.exit(0);
 });
 if (cmd === 'ready') console.log(arg);
+if (cmd === 'ready-then-exit') {
+  console.log('ready');
+  setTimeout(() => process.exit(Number(arg)), 50);
+}
 if (cmd === 'crash-after') {
   console.log('ready');
   setTimeout(() => process.exit(1), Number(arg));

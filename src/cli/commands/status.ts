@@ -1,6 +1,8 @@
 // `sisock status`: the data nodes the hub knows, like `docker ps`: name,
 // field and timeline counts, health and age, description. Run beside
-// `sisock up` it finds that system's router and credentials by itself.
+// `sisock up` it finds that system's router and credentials by itself;
+// given no URL nor credentials it reads as an anonymous consumer on the
+// open port.
 // Exit codes: 0 listed, 1 no router or no hub, 2 usage.
 import { existsSync } from 'node:fs';
 import { WampClient } from '../../client/client.js';
@@ -88,7 +90,10 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
     o = parsed.options;
-    client = new WampClient({ ...clientOptionsFrom(o), reconnect: false, connectTimeout: o.timeout * 1000 });
+    // Without credentials, read as an anonymous consumer on the open port (the secure one wants WAMP-CRA).
+    const anonymous = o.url === undefined && o.secret === undefined && o.secretFile === undefined && o.ticket === undefined;
+    const url = anonymous ? `ws://${o.routerHost}:${process.env.CROSSBAR_OCS_PORT || 8001}/ws` : o.url;
+    client = new WampClient({ ...clientOptionsFrom({ ...o, url }), reconnect: false, connectTimeout: o.timeout * 1000 });
   } catch (err) {
     if (err instanceof UsageError) {
       console.error(`sisock status: ${err.message}`);

@@ -147,9 +147,11 @@ export async function run(argv: string[]): Promise<number> {
     await supervisor.start({ name: 'hub', args: ['hub'], env: ctx.serverEnv });
     await Promise.all(upParts.map((p) => supervisor.start({ name: p.name, ...p.spec(ctx) })));
 
+    const width = Math.max(...names.map((n) => n.length));
+    const described = urls.map((u) => `${u} (${u.startsWith('wss:') ? 'secure, WAMP-CRA' : 'open: OCS agents, anonymous consumers, WAMP-CRA'})`);
     say('everything is up');
-    say(`  router  ${urls.join('  ')}`);
-    for (const name of names.slice(1)) say(`  ${name.padEnd(6)}  ${supervisor.lines(name)[0] ?? ''}`);
+    say(`  ${'router'.padEnd(width)}  ${described.join('  ')}`);
+    for (const name of names.slice(1)) say(`  ${name.padEnd(width)}  ${(supervisor.lines(name)[0] ?? '').replace(/^sisock [^:]+: /, '')}`);
     say(`state in ${state}; \`sisock status\` lists the data nodes; Ctrl-C stops everything`);
   } catch (err) {
     console.error(`sisock up: ${(err as Error).message}`);

@@ -1,0 +1,140 @@
+// The client layer against the real router: every way to authenticate, the
+// site's CA for wss, errors in both directions, timeouts, and reconnection
+// that restores registrations and subscriptions.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { pbkdf2Sync } from 'node:crypto';
+import { WampClient, type ClientOptions } from '../../src/client/client.js';
+import { CallTimeoutError, WampError } from '../../src/client/errors.js';
+import { Router } from '../../src/router/index.js';
+import type { RouterConfig } from '../../src/router/config.js';
+import { testCa, testTls } from '../helpers/router.js';
+import { waitFor } from '../helpers/sisock.js';
+
+const REALM = 'test_realm';
+const SALT = 'pepper';
+const ALL = { call: true, register: true, publish: true, subscribe: true };
+
+function config(port = 0, tlsPort = 0): RouterConfig {
+  const auth = {
+    wampcra: {
+      users: {
+        plain: { secret: 'plain secret', role: 'server' },
+        // crossbar's convention: a salted user's configured secret is the derived key
+        salty: { secret: pbkdf2Sync('salty secret', SALT, 100, 32, 'sha256').toString('base64'), salt: SALT, iterations: 100, keylen: 32, role: 'server' },
+      },
+    },
+    ticket: { principals: { tix: { ticket: 'a ticket', role: 'server' } } },
+    anonymous: { role: 'server' },
+  };
+  return {
+    realms: [{ name: REALM, roles: [{ name: 'server', permissions: [{ uri: '', match: 'prefix', allow: ALL, disclose: { caller: true } }] }] }],
+    listeners: [
+      { name: 'open', host: '127.0.0.1', port, paths: { ws: { type: 'websocket', auth } } },
+      { name: 'tls', host: '127.0.0.1', port: tlsPort, tls: testTls(), paths: { ws: { type: 'websocket', auth } } },
+    ],
+  };
+}
+
+async function start(port = 0, tlsPort = 0): Promise<{ router: Router; url: string; tlsUrl: string }> {
+  const router = new Router(config(port, tlsPort));
+  const urls = (await router.start()).flatMap((a) => a.urls);
+  return { router, url: urls.find((u) => u.startsWith('ws:'))!, tlsUrl: urls.find((u) => u.startsWith('wss:'))! };
+}
+
+async function joins(options: ClientOptions): Promise<WampClient> {
+  const c = new WampClient({ reconnect: false, ...options });
+  await c.start();
+  return c;
+}
+
+test('joins with WAMP-CRA (plain and salted), ticket and anonymous; a wrong secret is refused', async () => {
+  const { router, url } = await start();
+  try {
+    for (const auth of [
+      { method: 'wampcra', authid: 'plain', secret: 'plain secret' },
+      { method: 'wampcra', authid: 'salty', secret: 'salty secret' },
+      { method: 'ticket', authid: 'tix', ticket: 'a ticket' },
+      { method: 'anonymous' },
+    ] as const) {
+      const c = await joins({ url, realm: REALM, auth });
+      assert.ok(c.sessionId! > 0, auth.method);
+      await c.close();
+    }
+    await assert.rejects(joins({ url, realm: REALM, auth: { method: 'wampcra', authid: 'salty', secret: 'wrong' } }));
+    await assert.rejects(joins({ url, realm: 'no_such_realm' }));
+  } finally {
+    await router.close();
+  }
+});
+
+test('wss trusts the site CA when given, and fails without it', async () => {
+  const { router, tlsUrl } = await start();
+  try {
+    const c = await joins({ url: tlsUrl, realm: REALM, ca: testCa() });
+    await c.close();
+    await assert.rejects(joins({ url: tlsUrl, realm: REALM }), /certificate/i);
+  } finally {
+    await router.close();
+  }
+});
+
+test('errors travel with their URI and message; a handler crash becomes runtime_error; calls can time out', async () => {
+  const { router, url } = await start();
+  const callee = await joins({ url, realm: REALM });
+  const caller = await joins({ url, realm: REALM, serializer: 'msgpack' });
+  try {
+    await callee.register('x.refuses', () => {
+      throw new WampError('x.error.nope', 'no, because');
+    });
+    await callee.register('x.crashes', () => {
+      throw new TypeError('boom');
+    });
+    await callee.register('x.hangs', () => new Promise(() => {}));
+    await callee.register('x.echo', ({ args, kwargs, details }) => ({ args: [args, kwargs, details.caller ?? null] }));
+    await assert.rejects(caller.call('x.refuses'), (e: unknown) => e instanceof WampError && e.uri === 'x.error.nope' && e.message === 'no, because');
+    await assert.rejects(caller.call('x.crashes'), (e: unknown) => e instanceof WampError && e.uri === 'wamp.error.runtime_error' && /x\.crashes failed: boom/.test(e.message));
+    await assert.rejects(caller.call('x.missing'), (e: unknown) => e instanceof WampError && e.uri === 'wamp.error.no_such_procedure');
+    await assert.rejects(caller.call('x.hangs', [], undefined, { timeout: 200 }), CallTimeoutError);
+    const echo = await caller.call('x.echo', [1, 'two'], { three: 3 }, { discloseMe: true });
+    assert.deepEqual(echo.args, [[1, 'two'], { three: 3 }, caller.sessionId]);
+  } finally {
+    await caller.close();
+    await callee.close();
+    await router.close();
+  }
+});
+
+test('after the router comes back, registrations and subscriptions are restored and join hooks run again', async () => {
+  const first = await start();
+  let router = first.router;
+  const url = first.url;
+  const port = Number(new URL(url).port);
+  const c = new WampClient({ url, realm: REALM, reconnect: { initialDelay: 50, maxDelay: 200 } });
+  const joinsSeen: number[] = [];
+  c.onJoin(({ sessionId }) => void joinsSeen.push(sessionId));
+  const got: unknown[] = [];
+  await c.register('x.add', ({ args }) => ({ args: [(args[0] as number) + (args[1] as number)] }));
+  await c.subscribe('observatory.SOME-Agent.feeds.temps', (ev) => void got.push(ev.args[0]));
+  await c.start();
+  const left = new Promise<string>((resolve) => c.once('leave', resolve));
+  try {
+    await router.close();
+    assert.match(await left, /./);
+    ({ router } = await start(port));
+    await waitFor('the client to rejoin', () => c.joined && joinsSeen.length === 2);
+    const other = await joins({ url, realm: REALM });
+    try {
+      assert.deepEqual((await other.call('x.add', [2, 3])).args, [5]);
+      await other.publish('observatory.SOME-Agent.feeds.temps', [{ t: 1 }]);
+      await waitFor('the event', () => got.length === 1);
+      assert.deepEqual(got, [{ t: 1 }]);
+    } finally {
+      await other.close();
+    }
+    assert.notEqual(joinsSeen[0], joinsSeen[1], 'a new session');
+  } finally {
+    await c.close();
+    await router.close();
+  }
+});
