@@ -30,6 +30,10 @@ export interface UpContext {
   serverEnv: NodeJS.ProcessEnv;
   /** environment for a client joining as user 'simonsobs' (consumer role: the HTTP bridge) */
   consumerEnv: NodeJS.ProcessEnv;
+  /** the router's open URL, where OCS agents publish their feeds */
+  ocsUrl: string;
+  /** absolute path of the state folder */
+  stateDir: string;
 }
 
 export interface UpPart {
@@ -46,8 +50,30 @@ export interface UpPart {
 export const upParts: UpPart[] = [
   { name: 'weather', spec: (ctx) => ({ args: ['node', 'weather'], env: ctx.serverEnv }) },
   { name: 'sensors', spec: (ctx) => ({ args: ['node', 'sensors'], env: ctx.serverEnv }) },
+  // a simulated OCS agent and the data-feed node that serves every feed of every agent, so the first look is live
+  {
+    name: 'feeds',
+    spec: (ctx) => ({
+      args: ['node', 'data-feed', '--target', '*', '--feed', '*', '--name', 'ocs_feeds', '--feed-url', ctx.ocsUrl, '--spool-dir', join(ctx.stateDir, 'spool')],
+      env: ctx.serverEnv,
+    }),
+  },
+  { name: 'agent', spec: (ctx) => ({ args: ['simulate-agent', '--url', ctx.ocsUrl, '--agent-id', SIMULATED_AGENT, ...SIMULATED_FEEDS.flatMap((f) => ['--feed', f])], env: {} }) },
   { name: 'http', spec: (ctx) => ({ args: ['http'], env: ctx.consumerEnv }) },
 ];
+
+const SIMULATED_AGENT = 'fake-data1';
+/** name:channels:samples per second:style (see `sisock simulate-agent --help`) */
+const SIMULATED_FEEDS = ['temperatures:4:2:lakeshore', 'false_temperatures:3:5:fake'];
+
+/**
+ * The web monitor's first view (its URL query): live plots of the
+ * simulated feeds and of this machine, over the last 15 minutes.
+ */
+export const MONITOR_START_VIEW =
+  `?plot=${['channel_01_t', 'channel_02_t', 'channel_03_t', 'channel_04_t'].map((f) => `ocs_feeds::${SIMULATED_AGENT}.temperatures.${f}`).join(',')}` +
+  `&plot=${['channel_00', 'channel_01', 'channel_02'].map((f) => `ocs_feeds::${SIMULATED_AGENT}.false_temperatures.${f}`).join(',')}` +
+  '&plot=sensors::cpu_utilisation,sensors::cpu_load_1&last=15m&live=1&node=ocs_feeds&node=sensors&node=apex_archive';
 
 export const upOptions = {
   host: { flag: 'host', type: 'string', env: 'SISOCK_ROUTER_HOST', key: 'up.host', default: '127.0.0.1', description: 'address the router listens on' },
@@ -138,6 +164,8 @@ export async function run(argv: string[]): Promise<number> {
       caFile,
       serverEnv: { ...client, WAMP_USER: 'server', WAMP_SECRET: serverSecret },
       consumerEnv: { ...client, WAMP_USER: 'simonsobs', WAMP_SECRET: consumerSecret },
+      ocsUrl: ws,
+      stateDir: state,
     };
     writeFileSync(
       join(state, 'up.json'),
@@ -153,6 +181,8 @@ export async function run(argv: string[]): Promise<number> {
     say(`  ${'router'.padEnd(width)}  ${described.join('  ')}`);
     for (const name of names.slice(1)) say(`  ${name.padEnd(width)}  ${(supervisor.lines(name)[0] ?? '').replace(/^sisock [^:]+: /, '')}`);
     say(`state in ${state}; \`sisock status\` lists the data nodes; Ctrl-C stops everything`);
+    const monitor = /web monitor at (\S+)/.exec(supervisor.lines('http')[0] ?? '')?.[1];
+    say(monitor ? `open the web monitor: ${monitor}${MONITOR_START_VIEW}` : 'the web monitor is not built (`npm run build` builds it)');
   } catch (err) {
     console.error(`sisock up: ${(err as Error).message}`);
     await stop();

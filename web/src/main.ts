@@ -1,0 +1,9 @@
+// The web monitor's entry point: reads the view from the URL and starts.
+import 'uplot/dist/uPlot.min.css';
+import './style.css';
+import { Api } from './api.js';
+import { App } from './app.js';
+import { parseViewState } from './view-state.js';
+
+const root = document.getElementById('app');
+if (root) new App(root, Api.forPage(location), parseViewState(location.search), location.search === '');
