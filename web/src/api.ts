@@ -85,15 +85,57 @@ export class ApiError extends Error {
   get unreachable(): boolean {
     return this.status === 0;
   }
+
+  /** the bridge wants (other) credentials */
+  get forbidden(): boolean {
+    return this.status === 403;
+  }
 }
 
 export class Api {
-  /** `base` is the API root, e.g. `http://host:5000/api/v1/` */
-  constructor(readonly base: URL) {}
+  /**
+   * `base` is the API root, e.g. `http://host:5000/api/v1/`; `authorization`
+   * the header a bridge with credentials asks for (`Bearer ...`, `Basic ...`).
+   */
+  constructor(
+    readonly base: URL,
+    readonly authorization: string | null = null,
+  ) {}
 
   /** The API of the bridge that serves this page (at `<base path>/monitor/`). */
-  static forPage(location: Location): Api {
-    return new Api(new URL('../api/v1/', location.href));
+  static forPage(location: Location, authorization: string | null): Api {
+    return new Api(new URL('../api/v1/', location.href), authorization);
+  }
+
+  headers(extra: Record<string, string> = {}): Record<string, string> {
+    return this.authorization ? { ...extra, authorization: this.authorization } : extra;
+  }
+
+  /** The error a failed answer stands for, with the bridge's message. */
+  async errorOf(res: Response): Promise<ApiError> {
+    const text = await res.text().catch(() => '');
+    let message = `${res.status} ${res.statusText}`;
+    let code: string | undefined;
+    try {
+      const body = JSON.parse(text) as { message?: unknown; code?: unknown };
+      if (typeof body.message === 'string') message = body.message;
+      if (typeof body.code === 'string') code = body.code;
+    } catch {
+      // not JSON: keep the status line
+    }
+    return new ApiError(message, res.status, code);
+  }
+
+  private async send(url: URL, init: RequestInit, signal?: AbortSignal): Promise<Response> {
+    let res: Response;
+    try {
+      res = await fetch(url, { ...init, signal });
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      throw new ApiError('cannot reach the sisock HTTP bridge', 0);
+    }
+    if (!res.ok) throw await this.errorOf(res);
+    return res;
   }
 
   url(path: string, params?: Record<string, string | number | undefined>): URL {
@@ -103,26 +145,8 @@ export class Api {
   }
 
   private async get<T>(url: URL, signal?: AbortSignal): Promise<T> {
-    let res: Response;
-    try {
-      res = await fetch(url, { signal, headers: { accept: 'application/json' } });
-    } catch (err) {
-      if (signal?.aborted) throw err;
-      throw new ApiError('cannot reach the sisock HTTP bridge', 0);
-    }
+    const res = await this.send(url, { headers: this.headers({ accept: 'application/json' }) }, signal);
     const text = await res.text();
-    if (!res.ok) {
-      let message = `${res.status} ${res.statusText}`;
-      let code: string | undefined;
-      try {
-        const body = JSON.parse(text) as { message?: unknown; code?: unknown };
-        if (typeof body.message === 'string') message = body.message;
-        if (typeof body.code === 'string') code = body.code;
-      } catch {
-        // not JSON: keep the status line
-      }
-      throw new ApiError(message, res.status, code);
-    }
     try {
       return JSON.parse(text) as T;
     } catch {
@@ -144,15 +168,12 @@ export class Api {
 
   /** Asks the bridge to reload a node's field list from the node now (a live node's list grows). */
   async refresh(node: string, signal?: AbortSignal): Promise<void> {
-    const url = this.url('refresh', { node });
-    let res: Response;
-    try {
-      res = await fetch(url, { method: 'POST', signal });
-    } catch (err) {
-      if (signal?.aborted) throw err;
-      throw new ApiError('cannot reach the sisock HTTP bridge', 0);
-    }
-    if (!res.ok) throw new ApiError(`cannot reload the fields of ${node}: ${res.status} ${res.statusText}`, res.status);
+    await this.send(this.url('refresh', { node }), { method: 'POST', headers: this.headers() }, signal);
+  }
+
+  /** Fetches a URL of the API with the credentials (CSV downloads). */
+  async blob(url: URL): Promise<Blob> {
+    return (await this.send(url, { headers: this.headers() })).blob();
   }
 
   /** Every field of every connected node. */

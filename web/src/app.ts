@@ -1,6 +1,6 @@
 // The monitor page: holds the view (plots, range, live, time zone), keeps
 // it in the URL, and wires the node list, the plots and the live stream.
-import type { Api } from './api.js';
+import { ApiError, type Api } from './api.js';
 import { Catalog, type CatalogChange } from './catalog.js';
 import { h, fill } from './dom.js';
 import { LiveStream, type Connection } from './live.js';
@@ -9,6 +9,7 @@ import { formatViewState, type ViewState } from './view-state.js';
 import { nodeOf, PlotPanel, type PlotHost } from './ui/plot-panel.js';
 import { RangeBar, type RangeBarHost } from './ui/range-bar.js';
 import { Sidebar, type SidebarHost } from './ui/sidebar.js';
+import { forgetAuthorization, signInDialog } from './ui/sign-in.js';
 
 /** Look-back windows tried, shortest first, to find a plot's newest data. */
 const LOOK_BACK_MS = [1, 24, 7 * 24, 30 * 24, 365 * 24, 10 * 365 * 24, 60 * 365 * 24].map((hours) => hours * 3_600_000);
@@ -47,6 +48,9 @@ export class App implements PlotHost, SidebarHost, RangeBarHost {
     this.banner = h('div.banner', { hidden: true, role: 'status' });
     this.pill = h('span.pill', { role: 'status' });
     const share = h('button.tool', { type: 'button', title: 'Copy a link to this view', onclick: () => void this.copyLink(share) }, 'Share');
+    const signOut = api.authorization
+      ? h('button.tool', { type: 'button', title: 'Forget the credentials of this tab', onclick: () => { forgetAuthorization(); location.reload(); } }, 'Sign out')
+      : null;
     const addPlot = h('button.add-plot', { type: 'button', onclick: () => this.activate(this.newPanel([])) }, '+ New plot');
     fill(
       root,
@@ -55,7 +59,7 @@ export class App implements PlotHost, SidebarHost, RangeBarHost {
         null,
         h('div.brand', null, h('span.logo', { 'aria-hidden': 'true' }), h('h1', null, 'sisock'), h('span.sub', null, 'monitor'), this.pill),
         this.rangeBar.el,
-        share,
+        h('div.top-right', null, share, signOut),
       ),
       h('div.layout', null, this.sidebar.el, h('main.main', null, this.banner, this.plotsEl, addPlot)),
     );
@@ -85,6 +89,12 @@ export class App implements PlotHost, SidebarHost, RangeBarHost {
         for (const panel of this.panels) panel.problem(p.id, p.message);
       },
       connection: (state, retryInMs) => this.setConnection(state, retryInMs),
+      forbidden: () => this.signIn(),
+      refused: (err) => {
+        if (err.message === this.lastRefusal) return;
+        this.lastRefusal = err.message;
+        this.sidebar.note(`the bridge refused the live stream: ${err.message}`, 'bad');
+      },
     }, () => this.liveSince());
 
     new ResizeObserver(() => this.onResize()).observe(this.plotsEl);
@@ -101,6 +111,10 @@ export class App implements PlotHost, SidebarHost, RangeBarHost {
       this.setRouter(status.connected ? null : 'the bridge has no session with the WAMP router');
       this.everConnected = true;
     } catch (err) {
+      if (err instanceof ApiError && err.forbidden) {
+        this.signIn();
+        return;
+      }
       this.setConnection('down');
       this.sidebar.note(`cannot load the node list: ${(err as Error).message}`, 'bad');
     }
@@ -404,6 +418,20 @@ export class App implements PlotHost, SidebarHost, RangeBarHost {
     } else {
       this.banner.hidden = true;
     }
+  }
+
+  private lastRefusal = '';
+  private signingIn = false;
+
+  /** The bridge wants credentials (or refused the ones given): ask for them. */
+  private signIn(): void {
+    if (this.signingIn) return;
+    this.signingIn = true;
+    this.stream.close();
+    const refused = this.api.authorization !== null;
+    if (refused) forgetAuthorization();
+    document.body.append(signInDialog(refused));
+    document.querySelector<HTMLInputElement>('.sign-in input')?.focus();
   }
 
   // ---- URL

@@ -67,13 +67,13 @@ const SIMULATED_AGENT = 'fake-data1';
 const SIMULATED_FEEDS = ['temperatures:4:2:lakeshore', 'false_temperatures:3:5:fake'];
 
 /**
- * The web monitor's first view (its URL query): live plots of the
- * simulated feeds and of this machine, over the last 15 minutes.
+ * The web monitor's first view (its URL query): live plots of a simulated
+ * feed and of this machine, over the last 5 minutes, with the example
+ * archive and the feeds opened in the node list.
  */
 export const MONITOR_START_VIEW =
-  `?plot=${['channel_01_t', 'channel_02_t', 'channel_03_t', 'channel_04_t'].map((f) => `ocs_feeds::${SIMULATED_AGENT}.temperatures.${f}`).join(',')}` +
-  `&plot=${['channel_00', 'channel_01', 'channel_02'].map((f) => `ocs_feeds::${SIMULATED_AGENT}.false_temperatures.${f}`).join(',')}` +
-  '&plot=sensors::cpu_utilisation,sensors::cpu_load_1&last=15m&live=1&node=ocs_feeds&node=sensors&node=apex_archive';
+  `?plot=ocs_feeds::${SIMULATED_AGENT}.false_temperatures.channel_00,ocs_feeds::${SIMULATED_AGENT}.temperatures.channel_01_t` +
+  '&plot=sensors::cpu_utilisation,sensors::memory_used_percent,sensors::cpu_load_1&last=5m&live=1&node=apex_archive&node=ocs_feeds';
 
 export const upOptions = {
   host: { flag: 'host', type: 'string', env: 'SISOCK_ROUTER_HOST', key: 'up.host', default: '127.0.0.1', description: 'address the router listens on' },

@@ -72,7 +72,7 @@ export class PlotPanel {
     this.overlay = h('div.overlay');
     this.body = h('div.plot-body', null, this.overlay);
     const csvShown = h('button.tool', { type: 'button', title: 'Download the points shown, as CSV', onclick: () => this.downloadCsv() }, 'CSV');
-    const csvFull = h('button.tool', { type: 'button', title: 'Download every sample of the shown range at full resolution, as CSV (from the bridge)', onclick: () => this.downloadFullCsv() }, 'CSV (full)');
+    const csvFull = h('button.tool', { type: 'button', title: 'Download every sample of the shown range at full resolution, as CSV (from the bridge)', onclick: () => void this.downloadFullCsv() }, 'CSV (full)');
     const remove = h('button.tool.danger', { type: 'button', title: 'Remove this plot', onclick: () => this.host.removePlot(this) }, '✕');
     this.el = h(
       'section.plot',
@@ -523,13 +523,16 @@ export class PlotPanel {
     download(new Blob([csv], { type: 'text/csv' }), this.fileName());
   }
 
-  private downloadFullCsv(): void {
+  private async downloadFullCsv(): Promise<void> {
     const fields = this.requestable();
     if (fields.length === 0) return;
-    const a = h('a', { href: this.host.api.dataUrl({ fields, fromMs: this.window.fromMs, toMs: this.window.toMs }, 'csv').href, download: this.fileName() });
-    document.body.append(a);
-    a.click();
-    a.remove();
+    // fetched (not a link) so that a bridge's credentials go with it
+    const url = this.host.api.dataUrl({ fields, fromMs: this.window.fromMs, toMs: this.window.toMs }, 'csv');
+    try {
+      download(await this.host.api.blob(url), this.fileName());
+    } catch (err) {
+      window.alert(`Cannot download the CSV: ${(err as Error).message}`);
+    }
   }
 
   private fileName(): string {
