@@ -2,9 +2,10 @@
 // with maxDataPoints 1000, through the bridge (its own process) and the
 // router (its own process) to a synthetic data node (its own process, with
 // the hub), against the baseline of calling the same get_data on the node
-// directly over WAMP, side by side in one run. 20 concurrent clients each
-// way; latency p50/p99 and requests per second, and their ratios. Goal: the
-// bridge adds under 20% to the data node's own time.
+// directly over WAMP, side by side in one run, with 1 client (the latency
+// the bridge adds) and with 20 concurrent clients (all processes share the
+// machine's cores); latency p50/p99 and requests per second, and their
+// ratios. Goal: the bridge adds under 20% to the data node's own time.
 //
 // Every bridge request differs by a millisecond in its range, so the
 // bridge's coalescing of identical requests does not flatter it; a last
@@ -17,10 +18,16 @@ import { WampClient } from '../../src/client/client.js';
 import { dataNodeProcedures } from '../../src/protocol/uris.js';
 import { strideSeconds } from '../../src/http/time.js';
 
+export const description = "Grafana /query through the HTTP bridge vs the data node's own get_data over WAMP";
+
 const BIN = fileURLToPath(new URL('../../../bin/sisock.js', import.meta.url));
 const NODE_PROCESS = fileURLToPath(new URL('./node-process.js', import.meta.url));
 const CONCURRENCY = 20;
 const REQUESTS = 200;
+/** WAMP serializer of the bridge and of the baseline caller (json, the contract's baseline, or msgpack) */
+const SERIALIZER = (process.env.BENCH_HTTP_SERIALIZER ?? 'json') as 'json' | 'msgpack';
+/** set to a folder to write a CPU profile of the bridge process there */
+const PROFILE_DIR = process.env.BENCH_HTTP_PROFILE_DIR;
 const FIELDS = Array.from({ length: 10 }, (_, i) => `field_${i}`);
 const MAX_DATA_POINTS = 1000;
 
@@ -125,7 +132,7 @@ export async function run(): Promise<void> {
     const t0 = Number(n.match[1]);
     const t1 = Number(n.match[2]) + 0.1;
     const b = await spawnUntil(
-      [BIN, 'http', '--port', '0', '--url', url, '--user', 'server', '--node-timeout', '60', '--fields-refresh', '0'],
+      [...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), BIN, 'http', '--port', '0', '--url', url, '--user', 'server', '--node-timeout', '60', '--fields-refresh', '0', '--serializer', SERIALIZER],
       { WAMP_SECRET: secret },
       /on http:\/\/127\.0\.0\.1:(\d+)\//,
       'the bridge',
@@ -133,7 +140,7 @@ export async function run(): Promise<void> {
     bridge = b.child;
     const port = Number(b.match[1]);
 
-    caller = new WampClient({ url, realm: 'test_realm', auth: { method: 'wampcra', authid: 'server', secret }, reconnect: false });
+    caller = new WampClient({ url, realm: 'test_realm', serializer: SERIALIZER, auth: { method: 'wampcra', authid: 'server', secret }, reconnect: false });
     await caller.start();
     const stride = strideSeconds({ fromMs: t0 * 1000, toMs: t1 * 1000, intervalMs: 60_000, maxDataPoints: MAX_DATA_POINTS }) as number;
     const uri = dataNodeProcedures('synthetic').getData;
@@ -148,38 +155,63 @@ export async function run(): Promise<void> {
       if (i > 600) throw new Error('the bridge never listed the synthetic node');
       await new Promise((res) => setTimeout(res, 100));
     }
-    const body = (i: number): string =>
+    // as SimpleJson sends it (answered with time series) and as the JSON plugin does (answered with frames)
+    const body = (i: number, plugin: 'simplejson' | 'json'): string =>
       JSON.stringify({
         range: { from: new Date(t0 * 1000).toISOString(), to: new Date(t1 * 1000 + i).toISOString() },
         intervalMs: 60_000,
         interval: '1m',
         maxDataPoints: MAX_DATA_POINTS,
-        targets: FIELDS.map((f, k) => ({ target: `synthetic::${f}`, refId: String.fromCharCode(65 + k), type: 'timeserie' })),
+        targets: FIELDS.map((f, k) => ({
+          target: `synthetic::${f}`,
+          refId: String.fromCharCode(65 + k),
+          ...(plugin === 'simplejson' ? { type: 'timeserie' } : { payload: {}, editorMode: 'code' }),
+        })),
       });
-    const bytes = await post(agent, port, '/query', body(0));
-    const viaBridge = (i: number): Promise<void> => post(agent, port, '/query', body(i)).then(() => undefined);
+    const bytes = await post(agent, port, '/query', body(0, 'simplejson'));
+    const frameBytes = await post(agent, port, '/query', body(0, 'json'));
+    const viaBridge = (i: number): Promise<void> => post(agent, port, '/query', body(i, 'simplejson')).then(() => undefined);
+    const viaBridgeFrames = (i: number): Promise<void> => post(agent, port, '/query', body(i, 'json')).then(() => undefined);
 
     console.log(
-      `HTTP bridge /query: ${FIELDS.length} fields x 1 day at 10 Hz, maxDataPoints ${MAX_DATA_POINTS} (min_stride ${stride} s), ` +
-        `${CONCURRENCY} concurrent clients, ${REQUESTS} requests each way; router, node and bridge in their own processes`,
+      `HTTP bridge /query: ${FIELDS.length} fields x 1 day at 10 Hz, maxDataPoints ${MAX_DATA_POINTS} (min_stride ${stride} s); ` +
+        `router, data node and bridge in their own processes; baseline: the same get_data called on the node over WAMP; ${SERIALIZER}`,
     );
-    console.log(`  answer: ${(bytes / 1024).toFixed(0)} KiB of JSON per /query`);
-    // alternate the two, twice, so drift (CPU frequency, GC) hits both alike
-    const d1 = await load(REQUESTS / 2, CONCURRENCY, direct);
-    const h1 = await load(REQUESTS / 2, CONCURRENCY, viaBridge);
-    const d2 = await load(REQUESTS / 2, CONCURRENCY, (i) => direct(i + REQUESTS));
-    const h2 = await load(REQUESTS / 2, CONCURRENCY, (i) => viaBridge(i + REQUESTS));
+    console.log(`  answer: ${(bytes / 1024).toFixed(0)} KiB of JSON as time series (SimpleJson), ${(frameBytes / 1024).toFixed(0)} KiB as frames (JSON plugin)`);
     const merge = (a: Stats, b2: Stats): Stats => ({ p50: (a.p50 + b2.p50) / 2, p99: Math.max(a.p99, b2.p99), perSecond: (a.perSecond + b2.perSecond) / 2 });
-    const d = merge(d1, d2);
-    const h = merge(h1, h2);
-    console.log(`  direct get_data over WAMP:  ${fmt(d)}`);
-    console.log(`  /query through the bridge:  ${fmt(h)}`);
-    console.log(
-      `  ratio bridge/direct: p50 x${(h.p50 / d.p50).toFixed(2)}  p99 x${(h.p99 / d.p99).toFixed(2)}  ` +
-        `throughput x${(h.perSecond / d.perSecond).toFixed(2)}  (goal: latency under x1.20)`,
-    );
-    const same = await load(REQUESTS / 2, CONCURRENCY, () => viaBridge(0));
-    console.log(`  identical /query bodies (coalesced in the bridge): ${fmt(same)}`);
+    let offset = 0;
+    for (const [clients, requests] of [
+      [1, 40],
+      [CONCURRENCY, REQUESTS],
+    ] as const) {
+      // alternate the two, twice, so drift (CPU frequency, GC, other load) hits both alike
+      const half = requests / 2;
+      const run = (f: (i: number) => Promise<void>): Promise<Stats> => {
+        const base = (offset += requests);
+        return load(half, clients, (i) => f(base + i));
+      };
+      const d1 = await run(direct);
+      const h1 = await run(viaBridge);
+      const f1 = await run(viaBridgeFrames);
+      const d2 = await run(direct);
+      const h2 = await run(viaBridge);
+      const f2 = await run(viaBridgeFrames);
+      const d = merge(d1, d2);
+      console.log(`  ${clients} client${clients > 1 ? 's' : ''}, ${requests} requests each way:`);
+      console.log(`    direct get_data over WAMP:            ${fmt(d)}`);
+      for (const [label, h] of [
+        ['/query through the bridge, SimpleJson', merge(h1, h2)],
+        ['/query through the bridge, JSON plugin', merge(f1, f2)],
+      ] as const) {
+        console.log(`    ${label}: ${fmt(h)}`);
+        console.log(
+          `      ratio to direct: p50 x${(h.p50 / d.p50).toFixed(2)}  p99 x${(h.p99 / d.p99).toFixed(2)}  ` +
+            `throughput x${(h.perSecond / d.perSecond).toFixed(2)}  (goal: latency under x1.20)`,
+        );
+      }
+    }
+    const same = await load(REQUESTS / 2, CONCURRENCY, () => viaBridgeFrames(0));
+    console.log(`  ${CONCURRENCY} clients sending identical /query bodies (coalesced in the bridge): ${fmt(same)}`);
   } finally {
     agent.destroy();
     await caller?.close();

@@ -144,9 +144,9 @@ const SERIALIZERS = {
 } as const;
 
 /**
- * msgpack and CBOR carry WAMP ids above 2^32 (session ids, registration
- * ids) as 64-bit integers, which their decoders return as bigint. WAMP ids
- * never exceed 2^53, so within that range we hand out plain numbers.
+ * msgpack and CBOR carry 64-bit integers (WAMP ids above 2^32, and any large
+ * int a Python peer sends, such as a session_id argument), which their
+ * decoders return as bigint. Within the safe range we hand out plain numbers.
  */
 function plainNumbers<T>(value: T): T {
   if (typeof value === 'bigint') {
@@ -237,7 +237,7 @@ export class WampClient extends EventEmitter {
     this.firstJoin = { promise, resolve, reject };
   }
 
-  /** The current session's id, or null when not joined. */
+  /** The current session's id (also while its join hooks run), or null without a session. */
   get sessionId(): number | null {
     const id = this.state === 'joined' || this.state === 'connecting' ? (this.wampy?.getSessionId() ?? null) : null;
     return id === null ? null : Number(id);

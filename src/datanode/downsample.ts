@@ -55,13 +55,29 @@ function prepare(col: FieldSamples): Column {
   return { numeric: true, v };
 }
 
-/** Index one past the last sample of the bucket that starts at index i. */
+/**
+ * Index one past the last sample of the bucket that starts at index i.
+ * Galloping search: O(log k) for a bucket of k samples, so dense data costs
+ * little per bucket and sparse data (one sample per bucket) stays O(1).
+ */
 function bucketEnd(t: Float64Array, i: number, width: number): number {
   const n = t.length;
   const edge = (Math.floor(t[i]! / width) + 1) * width;
-  let j = i + 1;
-  while (j < n && t[j]! < edge) j++;
-  return j;
+  let lo = i + 1; // t[lo - 1] < edge
+  let step = 1;
+  let hi = lo;
+  while (hi < n && t[hi]! < edge) {
+    lo = hi + 1;
+    hi = i + 1 + step;
+    step *= 2;
+  }
+  if (hi > n) hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (t[mid]! < edge) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function appendSortedUnique(out: number[], picks: number[]): void {

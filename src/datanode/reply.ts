@@ -40,11 +40,14 @@ export function toWireArray(col: FieldSamples): SampleValue[] {
   return out;
 }
 
-function checkTimeline(node: string, tl: TimelineSamples): void {
+/** Checks a timeline's shape; `seen` holds time arrays already found ascending (timelines may share one). */
+function checkTimeline(node: string, tl: TimelineSamples, seen: Set<Float64Array>): void {
   if (typeof tl.name !== 'string') throw new SourceContractError(`${node}: getData returned a timeline without a name`);
   if (!(tl.t instanceof Float64Array)) throw new SourceContractError(`${node}: timeline '${tl.name}': t must be a Float64Array`);
   if (!(tl.fields instanceof Map)) throw new SourceContractError(`${node}: timeline '${tl.name}': fields must be a Map`);
   const t = tl.t;
+  if (seen.has(t)) return;
+  seen.add(t);
   for (let i = 1; i < t.length; i++) {
     if (!(t[i]! >= t[i - 1]!)) {
       throw new SourceContractError(`${node}: timeline '${tl.name}': times must be ascending (t[${i - 1}]=${t[i - 1]}, t[${i}]=${t[i]})`);
@@ -65,8 +68,9 @@ export function buildDataReply(request: DataRequest, timelines: readonly Timelin
   const data: Record<string, SampleValue[]> = {};
   for (const f of request.fields) data[f] = [];
   const timeline: Record<string, TimelineData> = {};
+  const ascending = new Set<Float64Array>();
   for (const tl of timelines) {
-    checkTimeline(node, tl);
+    checkTimeline(node, tl, ascending);
     const names = [...tl.fields.keys()].filter((f) => requested.has(f));
     if (names.length === 0 || tl.t.length === 0) continue;
     const cols = names.map((f) => {

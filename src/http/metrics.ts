@@ -117,10 +117,14 @@ export function instrumentUpstream(upstream: Upstream, metrics: BridgeMetrics): 
     get connected() {
       return upstream.connected;
     },
+    get where() {
+      return upstream.where;
+    },
     listNodes: (o?: CallOptions) => timed('get_data_node', '', () => upstream.listNodes(o)),
     getFields: (node, start, end, o) => timed('get_fields', node, () => upstream.getFields(node, start, end, o)),
     getData: (node, fields, start, end, stride, o) =>
       timed('get_data', node, () => upstream.getData(node, fields, start, end, stride, o)),
+    ...(upstream.hubStatus ? { hubStatus: (o?: CallOptions) => timed('get_hub_status', '', () => upstream.hubStatus!(o)) } : {}),
     subscribe: (l) => upstream.subscribe(l),
     close: () => upstream.close(),
   };

@@ -112,6 +112,11 @@ function corsOrigin(setting: string | undefined): string | boolean | string[] {
   return s.split(',').map((x) => x.trim()).filter(Boolean);
 }
 
+/** The message for requests that need the router while there is no session. */
+export function notConnected(where: string | undefined): string {
+  return `the sisock HTTP bridge is not connected to the WAMP router${where ? ` at ${where}` : ''}`;
+}
+
 /** Sends the JSON error body every endpoint uses: Grafana shows `message`. */
 export function sendError(reply: FastifyReply, status: number, message: string, code?: string): FastifyReply {
   // never 401: Grafana's proxy turns it into a login problem (grafana-json-protocol 2.3)

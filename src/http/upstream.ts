@@ -20,6 +20,8 @@ export type UpstreamEvent =
 export interface Upstream {
   /** true while a session with the router is open */
   readonly connected: boolean;
+  /** where it connects (the router's URL), for messages */
+  readonly where?: string;
   /** the hub's list of data nodes (consumer.get_data_node) */
   listNodes(options?: CallOptions): Promise<DataNodeInfo[]>;
   /** a node's get_fields(start, end), sisock times */
@@ -33,6 +35,11 @@ export interface Upstream {
     minStride: number | null,
     options?: CallOptions,
   ): Promise<DataReply>;
+  /**
+   * The hub's own report (our hub's `consumer.get_hub_status`: liveness
+   * probes per node), when the hub offers one; an original hub does not.
+   */
+  hubStatus?(options?: CallOptions): Promise<unknown>;
   /** registers a listener; returns the function that removes it */
   subscribe(listener: (event: UpstreamEvent) => void): () => void;
   close(): Promise<void>;

@@ -70,6 +70,10 @@ export class WampUpstream implements Upstream {
     return this.client.joined;
   }
 
+  get where(): string {
+    return this.client.url;
+  }
+
   /**
    * Subscribes to the hub's events (restored by the client on every new
    * session) and starts connecting. Does not wait for the router: the
@@ -113,6 +117,10 @@ export class WampUpstream implements Upstream {
     const reply = await this.call(HUB.getDataNode, 'the sisock hub', [], undefined, o);
     if (!Array.isArray(reply)) throw new UpstreamError('bad-reply', 'the hub did not answer a list of data nodes');
     return reply.map(nodeInfo).filter((n): n is DataNodeInfo => n !== null);
+  }
+
+  hubStatus(o?: CallOptions): Promise<unknown> {
+    return this.call(HUB.status, 'the sisock hub', [], undefined, o);
   }
 
   async getFields(node: string, start: number, end: number, o?: CallOptions): Promise<FieldsReply> {

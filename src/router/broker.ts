@@ -166,12 +166,12 @@ export class Broker {
         if (ser === firstSerializer) payload = firstPayload;
         else if (firstSerializer === undefined) {
           firstSerializer = ser;
-          payload = firstPayload = ser.encode(event);
+          payload = firstPayload = encodeOnce(ser, event);
         } else {
           encoded ??= new Map();
           payload = encoded.get(ser);
           if (payload === undefined) {
-            payload = ser.encode(event);
+            payload = encodeOnce(ser, event);
             encoded.set(ser, payload);
           }
         }
@@ -195,6 +195,12 @@ export class Broker {
   match(topic: string): Subscription[] {
     return this.index.matchAll(topic);
   }
+}
+
+/** Encodes an event for many receivers: text goes out as bytes, so the socket layer does not convert it again for each one. */
+function encodeOnce(serializer: Serializer, event: unknown[]): string | Buffer {
+  const payload = serializer.encode(event);
+  return typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
 }
 
 function idSet(options: Dict, key: string): Set<number> | undefined {

@@ -190,7 +190,8 @@ export class Dealer {
     }
     const pending: PendingCall = { invocationId, callRequestId: requestId, caller: session, callee, progress };
     const timeout = options.timeout;
-    if (typeof timeout === 'number' && timeout > 0) {
+    // beyond 2^31-1 ms Node would fire at once; such a timeout means "none"
+    if (typeof timeout === 'number' && timeout > 0 && timeout <= 0x7fffffff) {
       pending.timer = setTimeout(() => this.timedOut(pending), timeout);
     }
     callee.invocations.set(invocationId, pending);

@@ -4,12 +4,12 @@
 // on SIGINT.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { alive, spawnSisock, waitFor } from '../helpers/sisock.js';
+import { alive, SISOCK_BIN, spawnSisock, waitFor } from '../helpers/sisock.js';
 
 /** pid and command line of each child of `pid` */
 function children(pid: number): { pid: number; args: string }[] {
@@ -39,16 +39,20 @@ test('sisock up starts everything, sisock status finds it, a crashed part restar
     cwd,
     timeout: 40_000,
     readyPattern: /everything is up[\s\S]*Ctrl-C stops everything\n/,
-    env: { WAMP_SECRET: '', SISOCK_CONSUMER_SECRET: '', SISOCK_URL: '', SISOCK_CA: '' },
+    // PORT 0: the HTTP bridge takes any free port (5000 may be in use)
+    env: { WAMP_SECRET: '', SISOCK_CONSUMER_SECRET: '', SISOCK_URL: '', SISOCK_CA: '', PORT: '0' },
   });
   try {
     const out = up.stdout();
     t.diagnostic(out.split('\n').filter((l) => l.startsWith('sisock up:')).join('\n'));
-    assert.match(out, /sisock up: +router +wss?:\/\/127\.0\.0\.1:\d+\/ws/);
-    assert.match(out, /sisock up: +hub +serving the data node list on wss?:\/\//);
+    assert.match(out, /sisock up: made a CA and a server certificate/);
+    assert.match(out, /sisock up: +router +wss:\/\/127\.0\.0\.1:\d+\/ws \(secure, WAMP-CRA\) +ws:\/\/127\.0\.0\.1:\d+\/ws \(open/);
+    assert.match(out, /sisock up: +hub +serving the data node list on wss:\/\//, 'components join the secure listener, trusting the generated CA');
     assert.match(out, /sisock up: +weather +serving data node 'apex_archive'/);
+    assert.match(out, /sisock up: +http +serving Grafana .* on http:\/\/127\.0\.0\.1:\d+\//);
     assert.match(out, /^router +\| sisock router: .* listening on/m, 'child output is prefixed with its name');
     assert.ok(existsSync(join(cwd, '.sisock', 'up.json')));
+    assert.ok(existsSync(join(cwd, '.sisock', 'tls', 'ca_cert.pem')));
     assert.equal(statSync(join(cwd, '.sisock', 'secrets', 'server')).mode & 0o777, 0o600, 'generated secrets are private');
 
     const rows = await waitFor('status to list the weather node', async () => {
@@ -58,7 +62,7 @@ test('sisock up starts everything, sisock status finds it, a crashed part restar
     assert.equal(rows.find((r) => r.name === 'apex_archive')?.fields, 5);
 
     const parts = children(up.pid);
-    assert.equal(parts.length, 3, parts.map((p) => p.args).join(' / '));
+    assert.equal(parts.length, 4, parts.map((p) => p.args).join(' / '));
     const weather = parts.find((p) => p.args.includes('node weather'))!;
     process.kill(weather.pid, 'SIGKILL');
     await waitFor('up to restart the weather node', () => children(up.pid).some((p) => p.args.includes('node weather') && p.pid !== weather.pid), 20_000);
@@ -73,5 +77,25 @@ test('sisock up starts everything, sisock status finds it, a crashed part restar
   } finally {
     await up.stop();
     await rm(cwd, { recursive: true, force: true });
+  }
+});
+
+test('a part whose supervisor dies without cleaning up stops by itself, even while it waits for the router', async () => {
+  // A stand-in supervisor: starts `sisock node weather` against a router that is not there, prints its pid.
+  const script = `
+    const { spawn } = require('node:child_process');
+    const c = spawn(process.execPath, [${JSON.stringify(SISOCK_BIN)}, 'node', 'weather', '--url', 'ws://127.0.0.1:9/ws'],
+      { stdio: 'ignore', env: { ...process.env, SISOCK_SUPERVISOR_PID: String(process.pid) } });
+    console.log(c.pid);
+    setInterval(() => {}, 1000);`;
+  const supervisor = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const pid = await new Promise<number>((resolve) => supervisor.stdout!.setEncoding('utf8').once('data', (d: string) => resolve(Number(d.trim()))));
+  try {
+    await waitFor('the node to be running', () => alive(pid));
+    supervisor.kill('SIGKILL');
+    await waitFor('the orphaned node to stop', () => !alive(pid), 10_000);
+  } finally {
+    supervisor.kill('SIGKILL');
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
   }
 });

@@ -81,7 +81,8 @@ test('wss trusts the site CA when given, and fails without it', async () => {
 
 test('errors travel with their URI and message; a handler crash becomes runtime_error; calls can time out', async () => {
   const { router, url } = await start();
-  const callee = await joins({ url, realm: REALM });
+  // msgpack carries 64-bit integers (as Python peers send them), which its decoder gives as bigint: we hand out numbers.
+  const callee = await joins({ url, realm: REALM, serializer: 'msgpack' });
   const caller = await joins({ url, realm: REALM, serializer: 'msgpack' });
   try {
     await callee.register('x.refuses', () => {
@@ -96,8 +97,10 @@ test('errors travel with their URI and message; a handler crash becomes runtime_
     await assert.rejects(caller.call('x.crashes'), (e: unknown) => e instanceof WampError && e.uri === 'wamp.error.runtime_error' && /x\.crashes failed: boom/.test(e.message));
     await assert.rejects(caller.call('x.missing'), (e: unknown) => e instanceof WampError && e.uri === 'wamp.error.no_such_procedure');
     await assert.rejects(caller.call('x.hangs', [], undefined, { timeout: 200 }), CallTimeoutError);
-    const echo = await caller.call('x.echo', [1, 'two'], { three: 3 }, { discloseMe: true });
-    assert.deepEqual(echo.args, [[1, 'two'], { three: 3 }, caller.sessionId]);
+    // a 64-bit integer as a Python peer sends it (int64 on the wire, bigint when decoded)
+    const echo = await caller.call('x.echo', [1, 'two', 2n ** 40n], { three: 3 }, { discloseMe: true });
+    assert.deepEqual(echo.args, [[1, 'two', 2 ** 40], { three: 3 }, caller.sessionId]);
+    assert.equal(typeof caller.sessionId, 'number');
   } finally {
     await caller.close();
     await callee.close();

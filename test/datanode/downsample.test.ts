@@ -115,3 +115,38 @@ test('string and boolean fields keep the ends of each bucket; gather keeps each 
   assert.ok(gather(Float64Array.from([1, 2, 3, 4, 5, 6, 7, 8]), idx) instanceof Float64Array);
   assert.deepEqual(gather([true, false, null, true, false, true, true, false], idx), [true, true, false, false]);
 });
+
+test('M4 picks match a plain reference on random irregular data', () => {
+  const r = noise(7);
+  for (let round = 0; round < 20; round++) {
+    const n = 1 + Math.floor(r() * 3000);
+    const t = new Float64Array(n);
+    let clock = 1000 * r();
+    for (let i = 0; i < n; i++) {
+      clock += r() < 0.1 ? 0 : r() < 0.9 ? r() : 50 * r(); // repeats, dense runs and gaps
+      t[i] = clock;
+    }
+    const v = Float64Array.from({ length: n }, () => (r() < 0.05 ? NaN : r()));
+    const width = 0.5 + 20 * r();
+    // reference: group by bucket number, keep first, last, min, max
+    const expected: number[] = [];
+    let i = 0;
+    while (i < n) {
+      const b = Math.floor(t[i]! / width);
+      let j = i;
+      while (j < n && Math.floor(t[j]! / width) === b) j++;
+      const picks = new Set([i, j - 1]);
+      let minI = -1;
+      let maxI = -1;
+      for (let k = i; k < j; k++) {
+        if (Number.isNaN(v[k]!)) continue;
+        if (minI < 0 || v[k]! < v[minI]!) minI = k;
+        if (maxI < 0 || v[k]! > v[maxI]!) maxI = k;
+      }
+      if (minI >= 0) picks.add(minI).add(maxI);
+      expected.push(...[...picks].sort((a, c) => a - c));
+      i = j;
+    }
+    assert.deepEqual(m4Indices(t, [v], width), expected, `round ${round}`);
+  }
+});

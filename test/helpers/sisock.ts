@@ -1,6 +1,7 @@
 // Running `sisock` commands as real child processes in tests, and waiting
 // for things to happen (bounded by deadlines, never asserting on speed).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const SISOCK_BIN = fileURLToPath(new URL('../../../bin/sisock.js', import.meta.url));
@@ -108,12 +109,18 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   }
 }
 
-/** Whether a process id is alive. */
+/** Whether a process id is alive (a zombie, exited but not yet reaped, is not). */
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    // "pid (comm) S ...": the state letter follows the last ')'
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc: trust kill(0)
   }
 }

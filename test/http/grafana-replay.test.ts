@@ -101,6 +101,18 @@ const ok = (a: Answer, expected: unknown, window?: [number, number]): void => {
   assert.deepEqual(window ? checkedAnswer(a.json, ...window) : a.json, expected);
 };
 
+function frame(refId: string, field: string, unit: string): unknown {
+  const name = `apex_archive::${field}`;
+  return {
+    name,
+    refId,
+    fields: [
+      { name: 'Time', type: 'time', values: SAMPLES },
+      { name, type: 'number', values: SAMPLES, config: { displayNameFromDS: name, unit, description: apexHeader(field).description } },
+    ],
+  };
+}
+
 function table(refId: string, field: string, unit: string): unknown {
   return {
     type: 'table',
@@ -154,37 +166,17 @@ const expectations: Record<string, (a: Answer) => void> = {
   'simpod-query-code': (a) =>
     ok(
       a,
-      [
-        series('A', 'apex_temperature', 'celsius'),
-        {
-          name: 'apex_archive::apex_humidity',
-          refId: 'B',
-          fields: [
-            { name: 'Time', type: 'time', values: SAMPLES },
-            {
-              name: 'apex_archive::apex_humidity',
-              type: 'number',
-              values: SAMPLES,
-              config: {
-                displayNameFromDS: 'apex_archive::apex_humidity',
-                unit: 'percent',
-                description: apexHeader('apex_humidity').description,
-              },
-            },
-          ],
-        },
-        table('C', 'apex_pressure', 'pressurembar'),
-      ],
+      [frame('A', 'apex_temperature', 'celsius'), frame('B', 'apex_humidity', 'percent'), table('C', 'apex_pressure', 'pressurembar')],
       rangeOf('simpod-query-code'),
     ),
   'simpod-query-legacy-hidden': (a) =>
     ok(
       a,
-      [series('B', 'apex_radiometer', 'lengthmm'), series('B', 'apex_windspeed', 'velocitykmh')],
+      [frame('B', 'apex_radiometer', 'lengthmm'), frame('B', 'apex_windspeed', 'velocitykmh')],
       rangeOf('simpod-query-legacy-hidden'),
     ),
-  'simpod-query-scenes': (a) => ok(a, [series('A', 'apex_windspeed', 'velocitykmh')], rangeOf('simpod-query-scenes')),
-  'simpod-query-annotation': (a) => ok(a, [series('Anno', 'apex_temperature', 'celsius')], rangeOf('simpod-query-annotation')),
+  'simpod-query-scenes': (a) => ok(a, [frame('A', 'apex_windspeed', 'velocitykmh')], rangeOf('simpod-query-scenes')),
+  'simpod-query-annotation': (a) => ok(a, [frame('Anno', 'apex_temperature', 'celsius')], rangeOf('simpod-query-annotation')),
   'simpod-tag-keys-scenes': (a) => ok(a, [{ type: 'string', text: 'node' }]),
   'simpod-tag-values-scenes': (a) => ok(a, [{ text: 'apex_archive', value: 'apex_archive' }]),
 };

@@ -33,12 +33,12 @@ test('SimpleJson on Grafana 10: unknown top-level keys ignored, table target, re
   );
 });
 
-test('simpod: payload.format picks the answer shape; hidden, empty and placeholder targets are dropped', () => {
+test('simpod: frames by default, payload.format picks another shape; hidden, empty and placeholder targets are dropped', () => {
   const code = parseQueryRequest(fixture('simpod-query-code').body);
   assert.deepEqual(
     code.targets.map((t) => [t.refId, t.target, t.format]),
     [
-      ['A', 'apex_archive::apex_temperature', 'timeseries'],
+      ['A', 'apex_archive::apex_temperature', 'frame'],
       ['B', 'apex_archive::apex_humidity', 'frame'],
       ['C', 'apex_archive::apex_pressure', 'table'],
     ],
@@ -57,17 +57,21 @@ test('simpod: payload.format picks the answer shape; hidden, empty and placehold
       { refId: 'C' },
       { target: '  n::f  ', refId: 'D', type: 'table', hide: false },
       { target: 'n::g', data: { format: 'frame' } },
+      { target: 'n::h', payload: { format: 'timeseries' } },
+      { target: 'n::i', data: {} },
     ]),
     [
       { target: 'n::f', refId: 'D', format: 'table' },
       { target: 'n::g', format: 'frame' },
+      { target: 'n::h', format: 'timeseries' },
+      { target: 'n::i', format: 'timeseries' },
     ],
   );
 });
 
 test('the annotation query through /query and the scenes query parse like any other', () => {
   const anno = parseQueryRequest(fixture('simpod-query-annotation').body);
-  assert.deepEqual(anno.targets, [{ target: 'apex_archive::apex_temperature', refId: 'Anno', format: 'timeseries' }]);
+  assert.deepEqual(anno.targets, [{ target: 'apex_archive::apex_temperature', refId: 'Anno', format: 'frame' }]);
   assert.equal(anno.stride, 60);
   const scenes = parseQueryRequest(fixture('simpod-query-scenes').body);
   assert.equal(scenes.requestId, 'SQR101');

@@ -32,11 +32,12 @@ test('GET /api/v1/status and /nodes describe the bridge and the data nodes', asy
   const nodes = await request(`${b.url}/api/v1/nodes`);
   assert.equal(nodes.headers.get('content-type'), JSON_TYPE);
   const list = (nodes.json as { nodes: Record<string, unknown>[] }).nodes;
+  // health is the hub's liveness verdict (its probe is off in these tests: unknown)
   assert.deepEqual(
-    list.map((n) => [n.name, n.description, n.online, n.fields, n.fieldsError]),
+    list.map((n) => [n.name, n.description, n.online, n.fields, n.fieldsError, n.health, n.lastProbeMs]),
     [
-      ['apex_archive', 'Archived APEX weather.', true, 5, null],
-      ['broken', 'always fails', true, 1, null],
+      ['apex_archive', 'Archived APEX weather.', true, 5, null, 'unknown', null],
+      ['broken', 'always fails', true, 1, null, 'unknown', null],
     ],
   );
   for (const n of list) assert.ok(!Number.isNaN(Date.parse(String(n.since))));

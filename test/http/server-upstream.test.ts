@@ -78,14 +78,11 @@ test('router restart: 503 while it is gone, then the bridge rejoins and resynchr
     await until('the bridge to notice', () => !stack.upstream.connected);
     const down = await request(`${b.url}/`);
     assert.equal(down.status, 503);
-    assert.deepEqual(down.json, {
-      status: 'unavailable',
-      message: 'not connected to the WAMP router',
-      error: { code: 'no_session', message: 'not connected to the WAMP router' },
-      statusCode: 503,
-    });
+    const reason = `not connected to the WAMP router at ${stack.url}`;
+    assert.deepEqual(down.json, { status: 'unavailable', message: reason, error: { code: 'no_session', message: reason }, statusCode: 503 });
     const q = await request(`${b.url}/query`, { body: query('apex_archive::apex_temperature') });
     assert.equal(q.status, 503);
+    assert.equal((q.json as { message: string }).message, `the sisock HTTP bridge is not connected to the WAMP router at ${stack.url}`);
     await stack.removeNode('fridge');
     await stack.startRouter();
     await until('the weather node back', async () => {

@@ -26,7 +26,7 @@ function serverEnv(): NodeJS.ProcessEnv {
 }
 
 function startHub(): Promise<SisockProcess> {
-  return spawnSisock(['hub', '--probe-interval', '0.5', '--probe-timeout', '0.5', '--claim-timeout', '5'], { env: serverEnv() });
+  return spawnSisock(['hub', '--probe-interval', '0.5', '--probe-timeout', '2', '--claim-timeout', '5'], { env: serverEnv() });
 }
 
 async function nodes(): Promise<DataNodeInfo[]> {
@@ -112,8 +112,8 @@ test('a node that stops answering is reported unresponsive, and sisock status sh
       return s.nodes.find((n) => n.name === 'stuck' && n.health === 'unresponsive');
     });
     t.diagnostic(`unresponsive after ${seen.failures} failed probe(s): ${seen.last_error}`);
-    assert.equal(s(await consumer.call(HUB.status)).nodes.find((n) => n.name === 'apex_archive')?.health, 'ok');
-    const status = await spawnSisock(['status', '--json', '--timeout', '1'], { env: { SISOCK_URL: router.tlsUrl, SISOCK_CA: TEST_TLS.caFile, WAMP_USER: 'simonsobs', WAMP_SECRET: router.secrets.simonsobs }, untilExit: true });
+    await waitFor('the weather node probed ok', async () => s(await consumer.call(HUB.status)).nodes.find((n) => n.name === 'apex_archive')?.health === 'ok');
+    const status = await spawnSisock(['status', '--json', '--timeout', '3'], { env: { SISOCK_URL: router.tlsUrl, SISOCK_CA: TEST_TLS.caFile, WAMP_USER: 'simonsobs', WAMP_SECRET: router.secrets.simonsobs }, untilExit: true });
     assert.equal(await status.exited, 0);
     const rows = JSON.parse(status.stdout()) as { name: string; fields: number | null; status: string }[];
     assert.equal(rows.find((r) => r.name === 'apex_archive')?.fields, 5);

@@ -197,3 +197,54 @@ describe('graceful shutdown', () => {
     );
   });
 });
+
+describe('timeouts and liveness', () => {
+  let r: RouterUnderTest;
+  before(async () => {
+    const config = openConfig();
+    config.listeners[0]!.paths.ws = { type: 'websocket', options: { openHandshakeTimeout: 150, autoPingInterval: 50, autoPingTimeout: 100 } };
+    r = await startRouter({ config });
+  });
+  after(() => r.close());
+
+  test('a connection that opens no session in time is closed', async () => {
+    const c = new RawClient(r.openUrl, 'wamp.2.json', { autoPong: true });
+    await c.opened();
+    const closed = await c.closed;
+    assert.equal(closed.code, 1000);
+  });
+
+  test('a peer that does not answer WebSocket pings is dropped; one that answers stays', async () => {
+    const silent = new RawClient(r.openUrl, 'wamp.2.json', { autoPong: false });
+    const alive = new RawClient(r.openUrl, 'wamp.2.json');
+    await Promise.all([silent.opened(), alive.opened()]);
+    await silent.hello('realm1');
+    await alive.hello('realm1');
+    const closed = await silent.closed;
+    assert.equal(closed.code, 1006, 'dropped without a close handshake');
+    // the answering peer is still served
+    alive.send('[32, 1, {}, "com.alive"]');
+    assert.equal(((await alive.next()) as unknown[])[0], 33);
+    alive.close();
+  });
+});
+
+describe('secrets stay out of the logs', () => {
+  test('sisock router at debug level logs sessions and refusals but no secret', async () => {
+    const secret = 'very-secret-Zq81';
+    const p = await spawnRouter({ env: { LOGLEVEL: 'debug', WAMP_SECRET: secret } });
+    try {
+      const ok = await connectAutobahn({ url: p.tlsUrl, realm: 'test_realm', ca: p.ca, authid: 'server', authmethods: ['wampcra'], secret });
+      await ok.close();
+      await assert.rejects(connectAutobahn({ url: p.tlsUrl, realm: 'test_realm', ca: p.ca, authid: 'server', authmethods: ['wampcra'], secret: `${secret}-wrong` }));
+      await assert.rejects(connectAutobahn({ url: p.openUrl, realm: 'test_realm', authid: 'server', authmethods: ['wampcra'], secret: 'guess' }));
+    } finally {
+      await p.stop();
+    }
+    const log = p.stderr();
+    assert.match(log, /session joined/);
+    assert.match(log, /authentication refused/);
+    assert.ok(!log.includes(secret), 'the secret appears in the log');
+    assert.ok(!log.includes('guess'), 'a tried secret appears in the log');
+  });
+});

@@ -43,15 +43,24 @@ export async function run(argv: string[]): Promise<number> {
   }
   let fatal: unknown;
   hub.client.on('fatal', (err: unknown) => (fatal = err));
-  try {
-    await hub.start();
-  } catch (err) {
-    console.error(`sisock hub: ${describeError(err)}`);
-    await hub.close();
-    return /procedure_already_exists/.test(describeError(fatal ?? err)) ? 3 : 1;
+  // Signals (and the death of a supervising `sisock up`) count from now: the router may be away for long.
+  const stopped = untilStopped(hub.client);
+  const started = hub.start().then(
+    () => 'started' as const,
+    (err: unknown) => {
+      fatal ??= err;
+      return 'fatal' as const;
+    },
+  );
+  let how = await Promise.race([started, stopped]);
+  if (how === 'started') {
+    console.log(`sisock hub: serving the data node list on ${hub.client.url} (realm ${hub.client.realm})`);
+    how = await stopped;
   }
-  console.log(`sisock hub: serving the data node list on ${hub.client.url} (realm ${hub.client.realm})`);
-  const how = await untilStopped(hub.client);
   await hub.close();
-  return how === 'fatal' ? 1 : 0;
+  if (how === 'fatal') {
+    console.error(`sisock hub: ${describeError(fatal)}`);
+    return /procedure_already_exists/.test(describeError(fatal)) ? 3 : 1;
+  }
+  return 0;
 }

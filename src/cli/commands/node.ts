@@ -98,16 +98,20 @@ export async function run(argv: string[]): Promise<number> {
   }
   let fatal: unknown;
   server.on('fatal', (err: unknown) => (fatal = err));
-  try {
-    await server.start();
-  } catch (err) {
-    const why = fatal ?? err;
-    console.error(`sisock node ${kindName}: ${why instanceof Error ? why.message : describeError(why)}`);
-    await server.close();
-    return why instanceof NameTakenError ? 3 : 1;
+  // Signals (and the death of a supervising `sisock up`) count from now: the router may be away for long.
+  const stopped = untilStopped(server);
+  const started = server.start().then(
+    () => 'started' as const,
+    (err: unknown) => {
+      fatal ??= err;
+      return 'fatal' as const;
+    },
+  );
+  let how = await Promise.race([started, stopped]);
+  if (how === 'started') {
+    console.log(`sisock node ${kindName}: serving data node '${server.name}' on ${server.client.url} (realm ${server.client.realm})`);
+    how = await stopped;
   }
-  console.log(`sisock node ${kindName}: serving data node '${server.name}' on ${server.client.url} (realm ${server.client.realm})`);
-  const how = await untilStopped(server);
   await server.close();
   if (how === 'fatal') {
     console.error(`sisock node ${kindName}: ${fatal instanceof Error ? fatal.message : describeError(fatal)}`);

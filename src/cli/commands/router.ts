@@ -113,7 +113,10 @@ export async function run(argv: string[]): Promise<number> {
   const router = new Router(config, { logger: log });
   try {
     const addresses = await router.start();
-    for (const a of addresses) for (const url of a.urls) console.log(`sisock router: ${a.name} listening on ${url}`);
+    for (const a of addresses) {
+      for (const url of a.urls) console.log(`sisock router: ${a.name} listening on ${url}`);
+      for (const url of a.httpUrls) console.log(`sisock router: ${a.name} HTTP bridge at ${url}`);
+    }
   } catch (err) {
     console.error(`sisock router: cannot listen: ${(err as Error).message}`);
     await router.close();

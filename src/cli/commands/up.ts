@@ -97,7 +97,7 @@ function ensureTls(dir: string, host: string, out: (line: string) => void): { ke
   const tls = { key: join(dir, 'server_key.pem'), cert: join(dir, 'server_cert.pem'), ca: join(dir, 'ca_cert.pem') };
   if (existsSync(tls.key) && existsSync(tls.cert) && existsSync(tls.ca)) return tls;
   const hosts = [...new Set(['localhost', '127.0.0.1', host])].join(',');
-  const r = spawnSync(process.execPath, [BIN, 'tls', 'init', '--dir', dir, '--hosts', hosts], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [BIN, 'tls', 'init', '--dir', dir, '--host', hosts], { encoding: 'utf8' });
   if (r.status === 0 && existsSync(tls.key) && existsSync(tls.cert) && existsSync(tls.ca)) {
     out(`made a CA and a server certificate for ${hosts} in ${dir}`);
     return tls;

@@ -135,9 +135,10 @@ function refIdJson(target: QueryTarget): string {
 function timeSeriesJson(name: string, target: QueryTarget, s: SeriesData | null, notices: string[]): string {
   let datapoints = '[]';
   if (s) {
-    const { t, v } = s.samples;
+    const { t } = s.samples;
+    const v = columnValues(s.samples.v, 'number') as (number | null)[];
     const pairs = new Array<[number | null, number]>(t.length);
-    for (let i = 0; i < t.length; i++) pairs[i] = [numberValue(v[i]), Math.round((t[i] as number) * 1000)];
+    for (let i = 0; i < t.length; i++) pairs[i] = [v[i] as number | null, Math.round((t[i] as number) * 1000)];
     datapoints = q(pairs);
   }
   let out = `{"target":${q(name)}${refIdJson(target)},"datapoints":${datapoints}`;

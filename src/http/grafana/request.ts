@@ -46,14 +46,21 @@ export function parseRange(body: Record<string, unknown>, key = 'range'): { from
   return { fromMs, toMs };
 }
 
+/**
+ * The answer's shape: what simpod's payload (or its pre-0.3 `data`) asks
+ * for; else a table for SimpleJson's `type: "table"`; else DataFrames for
+ * simpod 0.3+ (a target with `payload`: Grafana 8 or newer, which reads
+ * frames natively; typed, with units, and cheaper to build and to parse);
+ * else legacy time series, which every Grafana reads.
+ */
 function formatOf(t: Record<string, unknown>): AnswerFormat {
-  // simpod's payload (or the pre-0.3 `data`) may ask for a shape
   const payload = isObject(t.payload) ? t.payload : isObject(t.data) ? t.data : null;
   const asked = payload && typeof payload.format === 'string' ? payload.format.toLowerCase() : null;
   if (asked === 'table') return 'table';
   if (asked === 'frame' || asked === 'dataframe') return 'frame';
   if (asked === 'timeseries' || asked === 'timeserie' || asked === 'time_series') return 'timeseries';
-  return t.type === 'table' ? 'table' : 'timeseries';
+  if (t.type === 'table') return 'table';
+  return isObject(t.payload) ? 'frame' : 'timeseries';
 }
 
 /**

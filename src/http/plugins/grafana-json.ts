@@ -14,14 +14,14 @@ export const FORMAT_PAYLOAD = {
   name: 'format',
   label: 'Answer as',
   type: 'select',
-  placeholder: 'time series',
+  placeholder: 'data frame',
   reloadMetric: false,
 } as const;
 
 export const FORMAT_OPTIONS = [
-  { label: 'time series', value: 'timeseries' },
-  { label: 'table', value: 'table' },
   { label: 'data frame', value: 'frame' },
+  { label: 'time series (legacy)', value: 'timeseries' },
+  { label: 'table', value: 'table' },
 ] as const;
 
 export const grafanaJsonPlugin: FastifyPluginAsync<PluginDeps> = async (app, deps) => {

@@ -4,7 +4,7 @@ import { parseQueryRequest } from '../grafana/request.js';
 import { runQuery } from '../grafana/query.js';
 import { FILTER_KEYS, nodeFilters } from '../grafana/filters.js';
 import { queryBodySchema, tagBodySchema } from '../grafana/schemas.js';
-import { sendError, type PluginDeps } from '../server.js';
+import { notConnected, sendError, type PluginDeps } from '../server.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -13,7 +13,7 @@ export const grafanaQueryPlugin: FastifyPluginAsync<PluginDeps> = async (app, de
     const body = request.body as Record<string, unknown>;
     const query = parseQueryRequest(body);
     if (!deps.service.upstream.connected && query.targets.length > 0) {
-      return sendError(reply, 503, 'the sisock HTTP bridge is not connected to the WAMP router', 'no_session');
+      return sendError(reply, 503, notConnected(deps.service.upstream.where), 'no_session');
     }
     const outcome = await runQuery(query, deps.service, request.clientSignal, nodeFilters(body));
     if (request.clientSignal.aborted) {

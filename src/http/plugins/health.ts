@@ -23,8 +23,13 @@ export class HealthCheck {
     private readonly cacheMs = 1000,
   ) {}
 
+  private get noSession(): HealthState {
+    const where = this.upstream.where;
+    return { ok: false, code: 'no_session', message: `not connected to the WAMP router${where ? ` at ${where}` : ''}` };
+  }
+
   async check(): Promise<HealthState> {
-    if (!this.upstream.connected) return { ok: false, code: 'no_session', message: 'not connected to the WAMP router' };
+    if (!this.upstream.connected) return this.noSession;
     if (this.cached && Date.now() - this.cached.at < this.cacheMs) return this.cached.state;
     if (!this.running) {
       this.running = this.probe().finally(() => {
@@ -43,7 +48,7 @@ export class HealthCheck {
       const e = asUpstreamError(err);
       state =
         e.kind === 'unavailable'
-          ? { ok: false, code: 'no_session', message: 'not connected to the WAMP router' }
+          ? this.noSession
           : { ok: false, code: 'hub_unreachable', message: `the sisock hub does not answer: ${e.message}` };
     }
     this.cached = { at: Date.now(), state };

@@ -12,7 +12,7 @@ import type { NodeEntry } from '../catalog.js';
 import { filterNames, fullName } from '../names.js';
 import { dataCsv, dataJson, fetchData, nameList, parseDataQuery, restTime } from '../rest/data.js';
 import { forwardCatalog, LiveSamples, nodeJson, SseStream } from '../rest/live.js';
-import { sendError, type PluginDeps } from '../server.js';
+import { notConnected, sendError, type PluginDeps } from '../server.js';
 import { BadRequest } from '../time.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -66,6 +66,24 @@ export const restPlugin: FastifyPluginAsync<PluginDeps> = async (app, deps) => {
   const { catalog } = deps.service;
   const json = (reply: FastifyReply, value: unknown): FastifyReply => reply.type(JSON_TYPE).send(JSON.stringify(value));
 
+  /** Per node, what the hub's liveness probe saw; empty when the hub has no status report or does not answer. */
+  const hubHealth = async (): Promise<Map<string, { health: string; lastProbeMs: number | null }>> => {
+    const out = new Map<string, { health: string; lastProbeMs: number | null }>();
+    const upstream = deps.service.upstream;
+    if (!upstream.hubStatus || !upstream.connected) return out;
+    try {
+      const status = (await upstream.hubStatus({ timeoutMs: 2000 })) as { nodes?: unknown };
+      for (const n of Array.isArray(status?.nodes) ? status.nodes : []) {
+        const e = n as { name?: unknown; health?: unknown; last_probe_ms?: unknown };
+        if (typeof e.name !== 'string' || typeof e.health !== 'string') continue;
+        out.set(e.name, { health: e.health, lastProbeMs: typeof e.last_probe_ms === 'number' ? e.last_probe_ms : null });
+      }
+    } catch (err) {
+      deps.log.debug({ err: (err as Error).message }, 'no hub status report');
+    }
+    return out;
+  };
+
   app.get('/status', async (_request, reply) => {
     const nodes = catalog.nodes();
     return json(reply, {
@@ -79,9 +97,13 @@ export const restPlugin: FastifyPluginAsync<PluginDeps> = async (app, deps) => {
   });
 
   app.get('/nodes', async (_request, reply) => {
+    const probes = await hubHealth();
     const nodes = catalog.nodes().map((n) => ({
       ...(JSON.parse(nodeJson(n)) as object),
       fieldsError: n.fieldsError,
+      // the hub's liveness probe: ok, unresponsive, unknown; null when the hub does not say
+      health: n.online ? (probes.get(n.name)?.health ?? null) : null,
+      lastProbeMs: n.online ? (probes.get(n.name)?.lastProbeMs ?? null) : null,
     }));
     return json(reply, { nodes });
   });
@@ -117,7 +139,7 @@ export const restPlugin: FastifyPluginAsync<PluginDeps> = async (app, deps) => {
   const data = async (input: Record<string, unknown>, signal: AbortSignal, reply: FastifyReply): Promise<FastifyReply> => {
     const q = parseDataQuery(input);
     if (!deps.service.upstream.connected) {
-      return sendError(reply, 503, 'the sisock HTTP bridge is not connected to the WAMP router', 'no_session');
+      return sendError(reply, 503, notConnected(deps.service.upstream.where), 'no_session');
     }
     const outcome = await fetchData(q, deps.service, signal);
     if (!outcome.ok) return sendError(reply, outcome.status, outcome.message, 'data_failed');

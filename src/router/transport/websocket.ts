@@ -36,19 +36,42 @@ interface WsService {
 const TEXT = { binary: false, compress: false } as const;
 const BINARY = { binary: true, compress: false } as const;
 
+/** The socket under a ws WebSocket (ws keeps it in a private field). */
+function socketOf(ws: WebSocket): Socket | undefined {
+  return (ws as unknown as { _socket?: Socket })._socket;
+}
+
 class WsConnection implements Connection {
+  private readonly socket: Socket | undefined;
+  private corked = false;
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket?.uncork();
+  };
+
   constructor(
     private readonly ws: WebSocket,
     readonly serializer: Serializer,
     readonly info: TransportInfo,
-  ) {}
+  ) {
+    this.socket = socketOf(ws);
+  }
 
   get bufferedAmount(): number {
     return this.ws.bufferedAmount;
   }
 
   send(payload: string | Buffer): void {
-    if (this.ws.readyState === 1) this.ws.send(payload, this.serializer.binary ? BINARY : TEXT);
+    if (this.ws.readyState !== 1) return;
+    // Hold the socket's writes until the end of this tick: every message sent
+    // while handling one batch of incoming frames leaves in a single writev
+    // instead of one system call each (the main cost under load).
+    if (!this.corked && this.socket !== undefined) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
+    this.ws.send(payload, this.serializer.binary ? BINARY : TEXT);
   }
 
   close(code: number, reason: string): void {
@@ -76,6 +99,8 @@ export interface ListenerAddress {
   tls: boolean;
   /** WebSocket URLs of this listener, e.g. ws://127.0.0.1:8001/ws */
   urls: string[];
+  /** URLs of its HTTP services, e.g. http://127.0.0.1:8001/call */
+  httpUrls: string[];
 }
 
 export class WebSocketListener {
@@ -241,6 +266,7 @@ export class WebSocketListener {
       port: addr.port,
       tls: this.config.tls !== undefined,
       urls: paths.map((p) => `${scheme}://${host}:${addr.port}/${p}`),
+      httpUrls: [...this.httpServices.keys()].map((p) => `${this.config.tls ? 'https' : 'http'}://${host}:${addr.port}/${p}`),
     };
   }
 

@@ -13,7 +13,7 @@ import { Hub } from '../../../src/hub/hub.js';
 import type { DataReply, FieldsReply } from '../../../src/protocol/types.js';
 import { dataNodeProcedures, HUB } from '../../../src/protocol/uris.js';
 import { startRouter, TEST_TLS, type RouterUnderTest } from '../../helpers/router.js';
-import { spawnSisock, type SisockProcess } from '../../helpers/sisock.js';
+import { spawnSisock, waitFor, type SisockProcess } from '../../helpers/sisock.js';
 
 const JULY_14 = 1499990400;
 const P = dataNodeProcedures('apex_archive');
@@ -28,8 +28,7 @@ before(async () => {
   hub = new Hub({ connection, probe: { interval: 0 } });
   await hub.start();
   node = await spawnSisock(['node', 'weather'], { env: { SISOCK_URL: router.tlsUrl, SISOCK_CA: TEST_TLS.caFile, WAMP_USER: 'server', WAMP_SECRET: router.secrets.server } });
-  // the node is listed once it announced
-  for (let i = 0; i < 100 && hub.registry.size === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  await waitFor('the node to announce itself', () => hub.registry.size === 1);
 });
 
 after(async () => {
