@@ -314,14 +314,19 @@ export class App implements PlotHost, SidebarHost, RangeBarHost {
     this.stream.follow(this.liveFields());
   }
 
-  /** Samples are wanted from the newest one held (or the window's end). */
+  /**
+   * Samples are wanted from the newest one held of the fields followed
+   * (a field with none: from the window's end), never from before the window.
+   */
   private liveSince(): number {
     let since = this.shownWindow.toMs;
-    for (const p of this.panels) {
-      const newest = p.newestMs();
-      if (newest !== null && newest < since) since = newest;
+    for (const id of this.liveFields()) {
+      for (const p of this.panels) {
+        const newest = p.newestOf(id);
+        if (newest !== null && newest < since) since = newest;
+      }
     }
-    return since;
+    return Math.max(since, this.shownWindow.fromMs);
   }
 
   private tick(): void {

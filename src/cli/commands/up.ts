@@ -180,9 +180,9 @@ export async function run(argv: string[]): Promise<number> {
     say('everything is up');
     say(`  ${'router'.padEnd(width)}  ${described.join('  ')}`);
     for (const name of names.slice(1)) say(`  ${name.padEnd(width)}  ${(supervisor.lines(name)[0] ?? '').replace(/^sisock [^:]+: /, '')}`);
-    say(`state in ${state}; \`sisock status\` lists the data nodes; Ctrl-C stops everything`);
     const monitor = /web monitor at (\S+)/.exec(supervisor.lines('http')[0] ?? '')?.[1];
     say(monitor ? `open the web monitor: ${monitor}${MONITOR_START_VIEW}` : 'the web monitor is not built (`npm run build` builds it)');
+    say(`state in ${state}; \`sisock status\` lists the data nodes; Ctrl-C stops everything`);
   } catch (err) {
     console.error(`sisock up: ${(err as Error).message}`);
     await stop();

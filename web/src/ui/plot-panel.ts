@@ -115,9 +115,9 @@ export class PlotPanel {
     this.host.fieldsChanged(this);
   }
 
-  /** Fields whose node is online: those asked for. */
+  /** Fields asked for: all but those of nodes known to be gone (an unknown node gets the bridge's own answer). */
   private requestable(): string[] {
-    return this.fieldList.filter((id) => this.host.catalog.isOnline(nodeOf(id)));
+    return this.fieldList.filter((id) => this.host.catalog.node(nodeOf(id))?.online !== false);
   }
 
   /** Fetches the window's data at the plot's width, replacing what is shown. */
@@ -180,14 +180,10 @@ export class PlotPanel {
     this.liveSinceThin = 0;
   }
 
-  /** Newest sample time held of any field, or null. */
-  newestMs(): number | null {
-    let newest: number | null = null;
-    for (const s of this.samples.values()) {
-      const t = s.t[s.t.length - 1];
-      if (t !== undefined && (newest === null || t > newest)) newest = t;
-    }
-    return newest;
+  /** Time of the newest sample held of a field, or null. */
+  newestOf(id: string): number | null {
+    const s = this.samples.get(id);
+    return s && s.t.length > 0 ? (s.t[s.t.length - 1] as number) : null;
   }
 
   /** Live samples (of any fields; this plot's are taken). */
