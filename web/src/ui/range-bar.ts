@@ -40,6 +40,7 @@ export class RangeBar {
           e.preventDefault();
           this.applyCustom();
         },
+        oninput: () => this.custom.classList.remove('invalid'),
       },
       this.fromInput,
       h('span.muted', null, '→'),
@@ -91,10 +92,10 @@ export class RangeBar {
     if (!bad) this.host.setRange({ kind: 'absolute', fromMs: from, toMs: to });
   }
 
-  /** Redraws from the host's state. */
-  update(): void {
-    const r = this.host.range();
-    const current = r.kind === 'relative' ? formatSpan(r.spanMs) : null;
+  private shownPreset: string | null = null;
+
+  private renderPresets(current: string | null): void {
+    this.shownPreset = current;
     fill(
       this.presets,
       PRESET_SPANS.map((s) =>
@@ -108,13 +109,20 @@ export class RangeBar {
       ),
       current !== null && !PRESET_SPANS.includes(current) ? h('button.preset.on', { type: 'button', 'aria-pressed': 'true' }, current) : null,
     );
+  }
+
+  /** Redraws from the host's state (every second while live). */
+  update(): void {
+    const r = this.host.range();
+    const current = r.kind === 'relative' ? formatSpan(r.spanMs) : null;
+    // rebuild the buttons only when the choice changed
+    if (current !== this.shownPreset || this.presets.childElementCount === 0) this.renderPresets(current);
     const utc = this.host.utc();
     const w = this.host.window();
     if (document.activeElement !== this.fromInput && document.activeElement !== this.toInput) {
       this.fromInput.value = inputDateTime(w.fromMs, utc);
       this.toInput.value = inputDateTime(w.toMs, utc);
     }
-    this.custom.classList.remove('invalid');
     const live = this.host.live();
     this.liveButton.classList.toggle('on', live);
     this.liveButton.setAttribute('aria-pressed', String(live));
