@@ -216,8 +216,23 @@ test('the web monitor shows sisock up\'s data live in a real browser', async (t)
       // finer: a twentieth of the week has more windspeed samples per hour than the week had
       const zw = zoomed.find((s) => s.id === WINDSPEED) as RestSeries;
       assert.ok(zw.t.length / span > windspeed.t.length / (7 * 86_400_000), 'finer data after zoom');
-      // pan, then back to the week
+      // shift-drag pans: dragging a tenth of the width to the left shows a tenth of the span later
       const fromZoomed = await attr(page, '.plot', 'data-from');
+      await page.keyboard.down('Shift');
+      await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.5, { steps: 5 });
+      await page.mouse.up();
+      await page.keyboard.up('Shift');
+      await settled(page, '.plot', fromZoomed);
+      const moved = Number(await attr(page, '.plot', 'data-from')) - Number(fromZoomed);
+      const plotWidth = Number(await page.locator('.plot .u-over').first().evaluate((el) => el.clientWidth));
+      assert.ok(Math.abs(moved - (span * (box.width * 0.1)) / plotWidth) < span * 0.01, `panned by ${moved} ms of ${span}`);
+      await assertMatchesRest(page, u, '.plot', [TEMPERATURE, HUMIDITY, WINDSPEED]);
+      // double-click goes back to the zoomed window; then the buttons pan, and Back twice returns to the week
+      await page.mouse.dblclick(box.x + box.width * 0.5, box.y + box.height * 0.5);
+      await waitFor('back to the zoomed window', async () => (await attr(page, '.plot', 'data-from')) === fromZoomed);
+      await settled(page, '.plot');
       await page.locator('.nav button[title^="Earlier"]').click();
       await settled(page, '.plot', fromZoomed);
       assert.equal(Number(await attr(page, '.plot', 'data-from')), Number(fromZoomed) + Math.round(-span / 2));
