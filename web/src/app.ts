@@ -335,6 +335,7 @@ export class App implements PlotHost, SidebarHost, RangeBarHost {
       for (const p of this.panels) p.moveWindow(this.shownWindow.fromMs, this.shownWindow.toMs);
     }
     this.rangeBar.update();
+    this.sidebar.refreshAges();
   }
 
   private onResize(): void {

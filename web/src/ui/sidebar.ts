@@ -44,7 +44,7 @@ export class Sidebar {
     });
     this.results = h('div.results');
     this.nodeList = h('div.nodes', { role: 'tree', 'aria-label': 'Data nodes' });
-    this.log = h('ol.log');
+    this.log = h('ol.log', null, h('li.empty', null, 'Nodes coming and going, and connection changes, are noted here.'));
     this.el = h(
       'aside.sidebar',
       null,
@@ -74,9 +74,18 @@ export class Sidebar {
 
   /** A line in the activity log (newest first, 50 kept). */
   note(text: string, kind: 'info' | 'good' | 'bad' = 'info'): void {
+    this.log.querySelector('li.empty')?.remove();
     const time = formatDateTime(Date.now(), this.host.utc()).slice(11);
     this.log.prepend(h('li', { class: kind }, h('time', null, time), ' ', text));
     while (this.log.children.length > 50) this.log.lastElementChild?.remove();
+  }
+
+  /** Brings the "gone … ago" marks up to date. */
+  refreshAges(): void {
+    for (const badge of this.nodeList.querySelectorAll<HTMLElement>('.badge.gone')) {
+      const since = Number(badge.dataset.since);
+      badge.textContent = goneText(since > 0 ? since : null);
+    }
   }
 
   render(): void {
@@ -115,7 +124,7 @@ export class Sidebar {
       h('span.caret', null, open ? '▾' : '▸'),
       h('span.dot', { class: state, title: n.online ? 'online' : 'gone' }),
       h('span.node-name', null, n.name),
-      n.online ? h('span.count', null, `${n.fields}`) : h('span.badge.gone', null, `gone ${n.goneAt ? formatAgo(Date.now() - n.goneAt) : ''} ago`),
+      n.online ? h('span.count', null, `${n.fields}`) : h('span.badge.gone', { dataset: { since: String(n.goneAt ?? '') } }, goneText(n.goneAt)),
     );
     const children: (HTMLElement | null)[] = [head];
     if (open) {
@@ -210,6 +219,10 @@ export class Sidebar {
       h('ul.fields', null, hits.slice(0, MAX_RESULTS).map((f) => this.renderField(f, true))),
     );
   }
+}
+
+function goneText(goneAt: number | null): string {
+  return goneAt ? `gone ${formatAgo(Date.now() - goneAt)} ago` : 'gone';
 }
 
 /** A node's fields by timeline: [name, interval, fields], in name order. */
