@@ -1,6 +1,8 @@
-// End to end, without a browser: `sisock up` (router, hub, weather node,
-// HTTP bridge), then Grafana's calls as the JSON plugin makes them: the
-// health check, /search, /query; the weather data must come back.
+// End to end, without a browser: the README's run command, `sisock up`
+// (router with TLS, hub, weather node, HTTP bridge; free ports instead of
+// the defaults so tests can run side by side), then Grafana's calls as
+// SimpleJson makes them: the health check, /search, /query; the weather
+// data must come back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -16,7 +18,7 @@ const BIN = fileURLToPath(new URL('../../../bin/sisock.js', import.meta.url));
 
 test('sisock up serves the weather data to Grafana through the HTTP bridge', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sisock-up-'));
-  const up = spawn(process.execPath, [BIN, 'up', '--no-tls', '--tls-port', '0', '--ocs-port', '0', '--state-dir', join(dir, 'state')], {
+  const up = spawn(process.execPath, [BIN, 'up', '--tls-port', '0', '--ocs-port', '0', '--state-dir', join(dir, 'state')], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
     // PORT 0: the bridge takes any free port and says which
@@ -28,8 +30,9 @@ test('sisock up serves the weather data to Grafana through the HTTP bridge', asy
   const exited = new Promise<number | null>((resolve) => up.once('exit', (code) => resolve(code)));
   try {
     await until('sisock up to start everything', () => /everything is up/.test(out) || up.exitCode !== null, 60_000);
-    const m = /sisock http: serving .* on (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
+    const m = /sisock http: serving .* on (http:\/\/127\.0\.0\.1:\d+)\/ \(router (wss?):/.exec(out);
     assert.ok(m, `the bridge says where it listens:\n${out}`);
+    assert.equal(m[2], 'wss', 'the bridge joins the secure listener, trusting the CA up made');
     const base = m[1] as string;
 
     await until('the bridge to be healthy', async () => (await request(`${base}/`).catch(() => ({ status: 0 }))).status === 200, 30_000);
