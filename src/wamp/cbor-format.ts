@@ -3,7 +3,7 @@
 // whatever width the sender chose).
 import { Encoder as CborEncoder } from 'cbor-x';
 import { PAYLOAD_INDEX } from './messages.js';
-import { MAX_PAYLOAD_NESTING, checkUtf8, nestingTooDeep, type IncomingMessage, type MessageLayout, type WireFormat } from './format.js';
+import { MAX_PAYLOAD_NESTING, checkUtf8, isEmptyObject, nestingTooDeep, uintSize, type IncomingMessage, type MessageLayout, type WireFormat } from './format.js';
 import { withIntegerIds } from './msgpack-format.js';
 import { Payload } from './payload.js';
 import { ProtocolViolation } from './validation.js';
@@ -126,6 +126,10 @@ function skipValue(b: Buffer, p: number, end: number): number {
 
 const majorOf = (c: number | undefined): number => (c === undefined ? -1 : c >> 5);
 
+/** Where each element of the last scanned message's header starts and ends. Reused: the scanner does not re-enter. */
+const elementStart: number[] = [];
+const elementEnd: number[] = [];
+
 /** Finds the payload of a message that carries one; undefined when it has none or is not plain CBOR. */
 export function scanCborMessage(b: Buffer): MessageLayout | undefined {
   const end = b.length;
@@ -155,9 +159,13 @@ export function scanCborMessage(b: Buffer): MessageLayout | undefined {
   }
   const index = PAYLOAD_INDEX[type];
   if (index === undefined || elements <= index || elements > index + 2) return undefined;
+  elementStart[0] = headerStart;
+  elementEnd[0] = p;
   for (let i = 1; i < index; i++) {
+    elementStart[i] = p;
     p = skipValue(b, p, end);
     if (p < 0) return undefined;
+    elementEnd[i] = p;
   }
   const payloadStart = p;
   if (majorOf(b[p]) !== 4) return undefined;
@@ -169,7 +177,84 @@ export function scanCborMessage(b: Buffer): MessageLayout | undefined {
     if (p < 0) return undefined;
   }
   if (p !== end) return undefined;
-  return { headerStart, headerEnd: payloadStart, payloadStart, payloadEnd: end, count: elements === index + 2 ? 2 : 1 };
+  return { headerStart, headerEnd: payloadStart, headerElements: index, payloadStart, payloadEnd: end, count: elements === index + 2 ? 2 : 1 };
+}
+
+// --- heads --------------------------------------------------------------
+
+/**
+ * The header elements of the message just scanned. The usual ones
+ * (unsigned integers, text, empty maps) are read here; others by cbor-x,
+ * one element at a time.
+ */
+function decodeHeader(b: Buffer, count: number): unknown[] {
+  const out = new Array<unknown>(count);
+  for (let i = 0; i < count; i++) {
+    const start = elementStart[i]!;
+    const end = elementEnd[i]!;
+    const c = b[start]!;
+    let v: unknown;
+    if (c < 0x18) v = c;
+    else if (c === 0x18) v = b[start + 1];
+    else if (c === 0x19) v = b.readUInt16BE(start + 1);
+    else if (c === 0x1a) v = b.readUInt32BE(start + 1);
+    else if (c === 0x1b) {
+      const high = b.readUInt32BE(start + 1);
+      v = high < 0x200000 ? high * 2 ** 32 + b.readUInt32BE(start + 5) : b.readBigUInt64BE(start + 1);
+    } else if (c >= 0x60 && c <= 0x77) v = b.toString('utf8', start + 1, end); // the scanner checked the UTF-8
+    else if (c === 0x78) v = b.toString('utf8', start + 2, end);
+    else if (c === 0xa0 || (c >= 0xb8 && c <= 0xbb && end - start === 1 + (1 << (c - 0xb8)))) v = {}; // cbor-x writes {} as a map of 0 with a 16-bit count
+    else v = decodeWith(() => cbor.decode(b.subarray(start, end)) as unknown);
+    out[i] = v;
+  }
+  return out;
+}
+
+/** Parts of a message head that are not written directly: encoded by the library. Reused: not re-entered. */
+const encoded: Array<Buffer | undefined> = [];
+
+/**
+ * Writes `header` as the first elements of an array of `total` elements at
+ * `at`: unsigned integers (ids beyond 32 bits as 64-bit integers, as strict
+ * peers require) and empty maps directly, anything else encoded by cbor-x.
+ * Returns the offset after it; with `out` undefined, only measures.
+ */
+function writeHeader(header: readonly unknown[], total: number, out: Buffer | undefined, at: number): number {
+  let p = at;
+  if (out !== undefined) out[p] = 0x80 + total; // a WAMP message has at most 7 elements
+  p++;
+  for (let i = 0; i < header.length; i++) {
+    const v = header[i];
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) {
+      if (out !== undefined) {
+        if (v < 0x18) out[p] = v;
+        else if (v < 0x100) {
+          out[p] = 0x18;
+          out[p + 1] = v;
+        } else if (v < 0x10000) {
+          out[p] = 0x19;
+          out.writeUInt16BE(v, p + 1);
+        } else if (v <= 0xffffffff) {
+          out[p] = 0x1a;
+          out.writeUInt32BE(v, p + 1);
+        } else {
+          out[p] = 0x1b;
+          out.writeUInt32BE(Math.floor(v / 2 ** 32), p + 1);
+          out.writeUInt32BE(v % 2 ** 32, p + 5);
+        }
+      }
+      p += uintSize(v);
+    } else if (isEmptyObject(v)) {
+      if (out !== undefined) out[p] = 0xa0;
+      p++;
+    } else {
+      let part = encoded[i];
+      if (out === undefined) part = encoded[i] = cbor.encode(v);
+      else part!.copy(out, p);
+      p += part!.length;
+    }
+  }
+  return p;
 }
 
 // --- the format ----------------------------------------------------------
@@ -183,19 +268,18 @@ export const cborFormat: WireFormat = {
     const layout = scanCborMessage(data);
     if (layout === undefined) return { message: decodeWith(() => cbor.decode(data) as unknown), payload: undefined };
     return {
-      message: decodeWith(() => cbor.decodeMultiple(data.subarray(layout.headerStart, layout.headerEnd)) as unknown[]),
-      payload: Payload.raw(cborFormat, data.subarray(layout.payloadStart, layout.payloadEnd), layout.count),
+      message: decodeHeader(data, layout.headerElements),
+      payload: Payload.raw(cborFormat, data, layout.payloadStart, layout.payloadEnd, layout.count),
     };
   },
   decodeElements: (bytes) => decodeWith(() => cbor.decodeMultiple(bytes) as unknown[]),
   splice(header, payload, lead, trail) {
-    // a WAMP message has at most 7 elements: its array header is one byte, 0x80 + count
-    const head = cbor.encode(withIntegerIds(header));
-    const raw = payload.bytes!;
-    const out = Buffer.allocUnsafe(lead + head.length + raw.length + trail);
-    head.copy(out, lead);
-    out[lead] = 0x80 + header.length + payload.count;
-    raw.copy(out, lead + head.length);
+    const total = header.length + payload.count;
+    const head = writeHeader(header, total, undefined, 0);
+    const out = Buffer.allocUnsafe(lead + head + payload.byteLength + trail);
+    writeHeader(header, total, out, lead);
+    payload.copyTo(out, lead + head);
+    encoded.length = 0;
     return out;
   },
 };

@@ -30,6 +30,8 @@ export interface MessageLayout {
   headerStart: number;
   /** where the element before Arguments ends */
   headerEnd: number;
+  /** number of elements before Arguments, the type code included */
+  headerElements: number;
   /** where Arguments starts */
   payloadStart: number;
   /** where ArgumentsKw (or Arguments, when alone) ends */
@@ -74,4 +76,16 @@ export function checkUtf8(b: Buffer, start: number, end: number, what: string): 
 
 export function nestingTooDeep(what: string): ProtocolViolation {
   return new ProtocolViolation(`${what}: payload nested deeper than ${MAX_PAYLOAD_NESTING} levels`);
+}
+
+/** Whether `v` is a plain object without own properties (an empty WAMP dictionary). */
+export function isEmptyObject(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null || Object.getPrototypeOf(v) !== Object.prototype) return false;
+  for (const key in v) if (Object.hasOwn(v, key)) return false;
+  return true;
+}
+
+/** Bytes of an unsigned integer, type byte included, in CBOR (msgpack: the same from 0x80 up; below, one byte). */
+export function uintSize(v: number): number {
+  return v < 24 ? 1 : v < 0x100 ? 2 : v < 0x10000 ? 3 : v <= 0xffffffff ? 5 : 9;
 }

@@ -3,7 +3,7 @@
 // so binary crosses serializers intact. The text of a payload passes through
 // as it was written (293.0 stays 293.0, 2^64-1 keeps its digits).
 import { PAYLOAD_INDEX } from './messages.js';
-import { MAX_PAYLOAD_NESTING, nestingTooDeep, type IncomingMessage, type MessageLayout, type WireFormat } from './format.js';
+import { MAX_PAYLOAD_NESTING, isEmptyObject, nestingTooDeep, type IncomingMessage, type MessageLayout, type WireFormat } from './format.js';
 import { Payload } from './payload.js';
 import { ProtocolViolation } from './validation.js';
 
@@ -24,8 +24,8 @@ function jsonReviver(_key: string, value: unknown): unknown {
   return value;
 }
 
-/** JSON text of one message, fast path first. */
-export function encodeJson(message: readonly unknown[]): string {
+/** JSON text of one message (or any value), fast path first. */
+export function encodeJson(message: unknown): string {
   let text: string;
   try {
     text = JSON.stringify(message);
@@ -191,6 +191,10 @@ function skipValue(b: Buffer, p: number, end: number): number {
   }
 }
 
+/** Where each element of the last scanned message's header starts and ends. Reused: the scanner does not re-enter. */
+const elementStart: number[] = [];
+const elementEnd: number[] = [];
+
 /**
  * Finds the payload of a message that carries one; undefined when the
  * message has none, or when anything is off (the full decoder then decides).
@@ -204,11 +208,15 @@ export function scanJsonMessage(b: Buffer): MessageLayout | undefined {
   while (p < end && isDigit(b[p]!) && type < 1000) type = type * 10 + b[p++]! - 0x30;
   const index = PAYLOAD_INDEX[type];
   if (index === undefined || p === headerStart) return undefined;
+  elementStart[0] = headerStart;
+  elementEnd[0] = p;
   for (let i = 1; i < index; i++) {
     p = skipSpace(b, p, end);
     if (b[p] !== COMMA) return undefined;
+    elementStart[i] = skipSpace(b, p + 1, end);
     p = skipValue(b, p + 1, end);
     if (p < 0) return undefined;
+    elementEnd[i] = p;
   }
   const headerEnd = p;
   p = skipSpace(b, p, end);
@@ -228,7 +236,62 @@ export function scanJsonMessage(b: Buffer): MessageLayout | undefined {
     p = skipSpace(b, payloadEnd, end);
   }
   if (b[p] !== CLOSE_ARRAY || skipSpace(b, p + 1, end) !== end) return undefined;
-  return { headerStart, headerEnd, payloadStart, payloadEnd, count };
+  return { headerStart, headerEnd, headerElements: index, payloadStart, payloadEnd, count };
+}
+
+// --- heads --------------------------------------------------------------
+
+/** Whether bytes [start, end) hold no backslash and only ASCII: a string that is its own text. */
+function plainAscii(b: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = b[i]!;
+    if (c === BACKSLASH || c >= 0x80) return false;
+  }
+  return true;
+}
+
+/**
+ * The header elements of the message just scanned. The usual ones (small
+ * integers, plain ASCII strings, empty dictionaries) are read here; others
+ * go through JSON.parse, one element at a time.
+ */
+function decodeHeader(b: Buffer, count: number): unknown[] {
+  const out = new Array<unknown>(count);
+  for (let i = 0; i < count; i++) {
+    const start = elementStart[i]!;
+    const end = elementEnd[i]!;
+    const c = b[start]!;
+    if (isDigit(c) && end - start <= 15 && (c !== 0x30 || end - start === 1)) {
+      let n = 0;
+      let p = start;
+      while (p < end && isDigit(b[p]!)) n = n * 10 + b[p++]! - 0x30;
+      if (p === end) {
+        out[i] = n;
+        continue;
+      }
+    } else if (c === QUOTE && plainAscii(b, start + 1, end - 1)) {
+      out[i] = b.toString('latin1', start + 1, end - 1);
+      continue;
+    } else if (c === OPEN_OBJECT && b[skipSpace(b, start + 1, end)] === CLOSE_OBJECT) {
+      out[i] = {};
+      continue;
+    }
+    out[i] = decodeJsonText(b.toString('utf8', start, end));
+  }
+  return out;
+}
+
+/** JSON text of a message head, without its closing bracket: integers and empty dictionaries written here, the rest by JSON.stringify. */
+function headerText(header: readonly unknown[]): string {
+  let text = '[';
+  for (let i = 0; i < header.length; i++) {
+    const v = header[i];
+    if (i > 0) text += ',';
+    if (typeof v === 'number' && Number.isSafeInteger(v)) text += v;
+    else if (isEmptyObject(v)) text += '{}';
+    else text += encodeJson(v);
+  }
+  return text;
 }
 
 // --- the format ----------------------------------------------------------
@@ -242,21 +305,21 @@ export const jsonFormat: WireFormat = {
     const layout = scanJsonMessage(data);
     if (layout === undefined) return { message: decodeJsonText(data.toString('utf8')), payload: undefined };
     return {
-      message: decodeJsonText(`${data.toString('utf8', 0, layout.headerEnd)}]`),
-      payload: Payload.raw(jsonFormat, data.subarray(layout.payloadStart, layout.payloadEnd), layout.count),
+      message: decodeHeader(data, layout.headerElements),
+      payload: Payload.raw(jsonFormat, data, layout.payloadStart, layout.payloadEnd, layout.count),
     };
   },
   decodeElements: (bytes) => decodeJsonText(`[${bytes.toString('utf8')}]`) as unknown[],
   splice(header, payload, lead, trail) {
-    const text = encodeJson(header);
-    // the header's text without its closing bracket, a comma, the payload, the bracket
-    const head = Buffer.byteLength(text) - 1;
-    const raw = payload.bytes!;
-    const out = Buffer.allocUnsafe(lead + head + raw.length + 2 + trail);
-    out.write(text, lead, head, 'utf8');
+    // the head's text, a comma, the payload, the closing bracket
+    const text = headerText(header);
+    const head = Buffer.byteLength(text);
+    const size = payload.byteLength;
+    const out = Buffer.allocUnsafe(lead + head + size + 2 + trail);
+    out.write(text, lead, head, head === text.length ? 'latin1' : 'utf8');
     out[lead + head] = COMMA;
-    raw.copy(out, lead + head + 1);
-    out[lead + head + 1 + raw.length] = CLOSE_ARRAY;
+    payload.copyTo(out, lead + head + 1);
+    out[lead + head + 1 + size] = CLOSE_ARRAY;
     return out;
   },
 };

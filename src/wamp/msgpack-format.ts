@@ -6,7 +6,7 @@
 // 293.0 reaches a msgpack receiver as the float64 293.0.
 import { Packr, Unpackr } from 'msgpackr';
 import { ID_SLOTS, PAYLOAD_INDEX } from './messages.js';
-import { MAX_PAYLOAD_NESTING, checkUtf8, nestingTooDeep, type IncomingMessage, type MessageLayout, type WireFormat } from './format.js';
+import { MAX_PAYLOAD_NESTING, checkUtf8, isEmptyObject, nestingTooDeep, uintSize, type IncomingMessage, type MessageLayout, type WireFormat } from './format.js';
 import { Payload } from './payload.js';
 import { ProtocolViolation } from './validation.js';
 
@@ -163,6 +163,10 @@ function readArrayHeader(b: Buffer, p: number): [number, number] | undefined {
 const isArray = (c: number | undefined): boolean => c !== undefined && ((c >= 0x90 && c <= 0x9f) || c === 0xdc || c === 0xdd);
 const isMapStart = (c: number | undefined): boolean => c !== undefined && ((c >= 0x80 && c <= 0x8f) || c === 0xde || c === 0xdf);
 
+/** Where each element of the last scanned message's header starts and ends. Reused: the scanner does not re-enter. */
+const elementStart: number[] = [];
+const elementEnd: number[] = [];
+
 /** Finds the payload of a message that carries one; undefined when it has none or is not plain msgpack. */
 export function scanMsgpackMessage(b: Buffer): MessageLayout | undefined {
   const end = b.length;
@@ -174,9 +178,13 @@ export function scanMsgpackMessage(b: Buffer): MessageLayout | undefined {
   const index = PAYLOAD_INDEX[type];
   if (index === undefined || elements <= index || elements > index + 2) return undefined;
   let p = headerStart + 1;
+  elementStart[0] = headerStart;
+  elementEnd[0] = p;
   for (let i = 1; i < index; i++) {
+    elementStart[i] = p;
     p = skipValue(b, p, end);
     if (p < 0) return undefined;
+    elementEnd[i] = p;
   }
   const payloadStart = p;
   if (!isArray(b[p])) return undefined;
@@ -188,7 +196,85 @@ export function scanMsgpackMessage(b: Buffer): MessageLayout | undefined {
     if (p < 0) return undefined;
   }
   if (p !== end) return undefined;
-  return { headerStart, headerEnd: payloadStart, payloadStart, payloadEnd: end, count: elements === index + 2 ? 2 : 1 };
+  return { headerStart, headerEnd: payloadStart, headerElements: index, payloadStart, payloadEnd: end, count: elements === index + 2 ? 2 : 1 };
+}
+
+// --- heads --------------------------------------------------------------
+
+/**
+ * The header elements of the message just scanned. The usual ones
+ * (unsigned integers, strings, empty maps) are read here; others by msgpackr,
+ * one element at a time.
+ */
+function decodeHeader(b: Buffer, count: number): unknown[] {
+  const out = new Array<unknown>(count);
+  for (let i = 0; i < count; i++) {
+    const start = elementStart[i]!;
+    const end = elementEnd[i]!;
+    const c = b[start]!;
+    let v: unknown;
+    if (c <= 0x7f) v = c;
+    else if (c === 0xcc) v = b[start + 1];
+    else if (c === 0xcd) v = b.readUInt16BE(start + 1);
+    else if (c === 0xce) v = b.readUInt32BE(start + 1);
+    else if (c === 0xcf) {
+      const high = b.readUInt32BE(start + 1);
+      // beyond 2^53 a number would round: bigint, as msgpackr gives it
+      v = high < 0x200000 ? high * 2 ** 32 + b.readUInt32BE(start + 5) : b.readBigUInt64BE(start + 1);
+    } else if (c >= 0xa0 && c <= 0xbf) v = b.toString('utf8', start + 1, end); // the scanner checked the UTF-8
+    else if (c === 0xd9) v = b.toString('utf8', start + 2, end);
+    else if (c === 0x80 || ((c === 0xde || c === 0xdf) && end - start === (c === 0xde ? 3 : 5))) v = {}; // msgpackr writes {} as a map16 of 0
+    else v = decodeWith(() => unpackr.unpack(b.subarray(start, end)) as unknown);
+    out[i] = v;
+  }
+  return out;
+}
+
+/** Parts of a message head that are not written directly: encoded by the library. Reused: not re-entered. */
+const packed: Array<Buffer | undefined> = [];
+
+/**
+ * Writes `header` as the first elements of an array of `total` elements
+ * at `at`: unsigned integers (ids beyond 32 bits as 64-bit integers, as
+ * strict peers require) and empty maps directly, anything else packed by
+ * msgpackr. Returns the offset after it; with `out` undefined, only measures.
+ */
+function writeHeader(header: readonly unknown[], total: number, out: Buffer | undefined, at: number): number {
+  let p = at;
+  if (out !== undefined) out[p] = 0x90 + total; // a WAMP message has at most 7 elements
+  p++;
+  for (let i = 0; i < header.length; i++) {
+    const v = header[i];
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) {
+      if (out !== undefined) {
+        if (v < 0x80) out[p] = v;
+        else if (v < 0x100) {
+          out[p] = 0xcc;
+          out[p + 1] = v;
+        } else if (v < 0x10000) {
+          out[p] = 0xcd;
+          out.writeUInt16BE(v, p + 1);
+        } else if (v <= 0xffffffff) {
+          out[p] = 0xce;
+          out.writeUInt32BE(v, p + 1);
+        } else {
+          out[p] = 0xcf;
+          out.writeUInt32BE(Math.floor(v / 2 ** 32), p + 1);
+          out.writeUInt32BE(v % 2 ** 32, p + 5);
+        }
+      }
+      p += v < 0x80 ? 1 : uintSize(v);
+    } else if (isEmptyObject(v)) {
+      if (out !== undefined) out[p] = 0x80;
+      p++;
+    } else {
+      let part = packed[i];
+      if (out === undefined) part = packed[i] = packr.pack(v);
+      else part!.copy(out, p);
+      p += part!.length;
+    }
+  }
+  return p;
 }
 
 // --- the format ----------------------------------------------------------
@@ -204,19 +290,18 @@ export const msgpackFormat: WireFormat = {
     const layout = scanMsgpackMessage(data);
     if (layout === undefined) return { message: decodeWith(() => unpackr.unpack(data) as unknown), payload: undefined };
     return {
-      message: decodeWith(() => unpackr.unpackMultiple(data.subarray(layout.headerStart, layout.headerEnd)) as unknown[]),
-      payload: Payload.raw(msgpackFormat, data.subarray(layout.payloadStart, layout.payloadEnd), layout.count),
+      message: decodeHeader(data, layout.headerElements),
+      payload: Payload.raw(msgpackFormat, data, layout.payloadStart, layout.payloadEnd, layout.count),
     };
   },
   decodeElements: (bytes) => decodeWith(() => unpackr.unpackMultiple(bytes) as unknown[]),
   splice(header, payload, lead, trail) {
-    // a WAMP message has at most 7 elements: its array header is one byte, 0x90 + count
-    const head = packr.pack(withIntegerIds(header));
-    const raw = payload.bytes!;
-    const out = Buffer.allocUnsafe(lead + head.length + raw.length + trail);
-    head.copy(out, lead);
-    out[lead] = 0x90 + header.length + payload.count;
-    raw.copy(out, lead + head.length);
+    const total = header.length + payload.count;
+    const head = writeHeader(header, total, undefined, 0);
+    const out = Buffer.allocUnsafe(lead + head + payload.byteLength + trail);
+    writeHeader(header, total, out, lead);
+    payload.copyTo(out, lead + head);
+    packed.length = 0;
     return out;
   },
 };

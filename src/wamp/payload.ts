@@ -21,10 +21,12 @@ export class Payload {
   private decoded: readonly unknown[] | undefined;
 
   private constructor(
-    /** the format of `bytes`; undefined for values made in this process */
+    /** the format of the bytes; undefined for values made in this process */
     readonly format: PayloadFormat | undefined,
-    /** Arguments (and ArgumentsKw) exactly as the sender encoded them, separator included */
-    readonly bytes: Buffer | undefined,
+    /** the message the bytes are in (kept whole: a view of it would cost more than the offsets) */
+    private readonly source: Buffer | undefined,
+    private readonly start: number,
+    private readonly end: number,
     /** 1: Arguments only; 2: Arguments and ArgumentsKw */
     readonly count: 1 | 2,
     values: readonly unknown[] | undefined,
@@ -34,20 +36,38 @@ export class Payload {
 
   /** A payload of values; undefined when there is none. ArgumentsKw without Arguments get an empty list, as the spec requires. */
   static of(args: Args | undefined, kwargs: Dict | undefined): Payload | undefined {
-    if (kwargs !== undefined) return new Payload(undefined, undefined, 2, [args ?? [], kwargs]);
-    if (args !== undefined) return new Payload(undefined, undefined, 1, [args]);
+    if (kwargs !== undefined) return new Payload(undefined, undefined, 0, 0, 2, [args ?? [], kwargs]);
+    if (args !== undefined) return new Payload(undefined, undefined, 0, 0, 1, [args]);
     return undefined;
   }
 
-  /** A payload kept as the bytes a peer sent (a scanner checked that they are a list and a dictionary, well-formed). */
-  static raw(format: PayloadFormat, bytes: Buffer, count: 1 | 2): Payload {
-    return new Payload(format, bytes, count, undefined);
+  /**
+   * A payload kept as bytes [start, end) of a message a peer sent, separator
+   * included (a scanner checked that they are a list and a dictionary, well-formed).
+   */
+  static raw(format: PayloadFormat, source: Buffer, start: number, end: number, count: 1 | 2): Payload {
+    return new Payload(format, source, start, end, count, undefined);
+  }
+
+  /** Length of the raw bytes (0 for values). */
+  get byteLength(): number {
+    return this.end - this.start;
+  }
+
+  /** Copies the raw bytes into `target` at `at`. */
+  copyTo(target: Buffer, at: number): void {
+    this.source!.copy(target, at, this.start, this.end);
+  }
+
+  /** The raw bytes (a view of the message they came in). */
+  bytes(): Buffer {
+    return this.source!.subarray(this.start, this.end);
   }
 
   /** [Arguments] or [Arguments, ArgumentsKw], decoded on first use. Throws ProtocolViolation when the bytes cannot be decoded. */
   values(): readonly unknown[] {
     if (this.decoded === undefined) {
-      const values = this.format!.decodeElements(this.bytes!);
+      const values = this.format!.decodeElements(this.bytes());
       if (values.length !== this.count) throw new ProtocolViolation(`payload holds ${values.length} elements, expected ${this.count}`);
       this.decoded = values;
     }

@@ -6,6 +6,7 @@ import {
   Payload,
   ProtocolViolation,
   SERIALIZERS,
+  validateMessage,
   cborBatchedSerializer,
   cborSerializer,
   jsonBatchedSerializer,
@@ -185,7 +186,7 @@ function mutate(rand: () => number, data: Buffer, text: boolean): Buffer {
   }
 }
 
-/** Whatever the scanner lets through must decode, and decode to what the full decoder sees. */
+/** Whatever the scanner lets through must decode, and decode to what the full decoder sees (ids normalized as the router does). */
 function checkAgreement(s: Serializer, data: Buffer): 'split' | 'whole' | 'refused' {
   let incoming;
   try {
@@ -196,8 +197,16 @@ function checkAgreement(s: Serializer, data: Buffer): 'split' | 'whole' | 'refus
   }
   const [one] = incoming;
   if (one?.payload === undefined) return 'whole';
-  const whole = s.decode(data)[0] as unknown[];
-  assert.deepEqual([...(one.message as unknown[]), ...one.payload.values()], whole, `${s.protocol} ${data.toString('hex')}`);
+  let whole: unknown[];
+  try {
+    whole = validateMessage(s.decode(data)[0]);
+  } catch (err) {
+    // the split header must then be refused by validation as well
+    assert.throws(() => validateMessage(one.message, one.payload!.count), ProtocolViolation, `${s.protocol}: ${(err as Error).message}`);
+    return 'refused';
+  }
+  const split = validateMessage(one.message, one.payload.count) as unknown[];
+  assert.deepEqual([...split, ...one.payload.values()], whole, `${s.protocol} ${data.toString('hex')}`);
   return 'split';
 }
 
@@ -207,7 +216,10 @@ test('scanners agree with the decoders on random messages and on random corrupti
     const seen = { split: 0, whole: 0, refused: 0 };
     for (let i = 0; i < 400; i++) {
       const args = Array.from({ length: Math.floor(rand() * 4) }, () => randomValue(rand, 1));
-      const message = [48, 1 + i, { receive_progress: rand() < 0.5 }, 'com.example.p', args, ...(rand() < 0.5 ? [randomDict(rand, 1)] : [])];
+      const id = [1 + i, 200, 70_000, 2 ** 40, 2 ** 53][Math.floor(rand() * 5)]!;
+      const options = rand() < 0.5 ? {} : { receive_progress: rand() < 0.5, timeout: Math.floor(rand() * 5000) };
+      const procedure = ['com.example.p', 'com.exemple.é', 'com.x"y', 'a'.repeat(40)][Math.floor(rand() * 4)]!;
+      const message = [48, id, options, procedure, args, ...(rand() < 0.5 ? [randomDict(rand, 1)] : [])];
       const data = toBuffer(s.encode(message));
       assert.equal(checkAgreement(s, data), 'split', `${s.protocol}: a clean message passes through`);
       for (let j = 0; j < 10; j++) {
@@ -218,6 +230,27 @@ test('scanners agree with the decoders on random messages and on random corrupti
     }
     assert.ok(seen.refused > 0 && seen.split > 0, `${s.protocol}: corruptions exercised both outcomes ${JSON.stringify(seen)}`);
   }
+});
+
+test('message heads are written directly where they can, and decode as the library would write them', () => {
+  const heads: unknown[][] = [
+    [68, 2 ** 40, 2 ** 53, {}],
+    [50, 5, { progress: true }],
+    [8, 48, 70_000, { a: [1, 'é'] }, 'com.é.error'],
+    [36, 300, 2 ** 32, { publisher: 2 ** 35, topic: 'x' }],
+  ];
+  for (const s of SERIALIZERS.values()) {
+    const [incoming] = s.decodeIncoming(toBuffer(s.encode([48, 1, {}, 'p', [1.5, 'x'], { k: null }])));
+    for (const head of heads) {
+      const out = toBuffer(s.encode(head, incoming!.payload));
+      assert.deepEqual(validateMessage(s.decode(out)[0]), [...head, [1.5, 'x'], { k: null }], `${s.protocol} ${JSON.stringify(head)}`);
+    }
+  }
+  // ids beyond 32 bits are 64-bit integers on the wire (after the array header and the type code)
+  const [mp] = msgpackSerializer.decodeIncoming(PYTHON_MSGPACK_CALL);
+  assert.equal(toBuffer(msgpackSerializer.encode([68, 2 ** 40, 2, {}], mp!.payload))[2], 0xcf);
+  const [cb] = cborSerializer.decodeIncoming(PYTHON_CBOR_CALL);
+  assert.equal(toBuffer(cborSerializer.encode([68, 2 ** 40, 2, {}], cb!.payload))[3], 0x1b);
 });
 
 test('Payload.of keeps values and puts an empty list before lone kwargs', () => {
