@@ -29,6 +29,16 @@ const keyNext = new Uint8Array(MAX_PAYLOAD_NESTING + 1);
 
 const BREAK = 0xff;
 
+/** Size of integers, floats, false, true, null and undefined by their first byte; 0 for everything else. */
+const SCALAR_SIZE = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  const major = c >> 5;
+  const ai = c & 31;
+  const argument = ai < 24 ? 0 : ai === 24 ? 1 : ai === 25 ? 2 : ai === 26 ? 4 : ai === 27 ? 8 : -1;
+  if ((major === 0 || major === 1) && argument >= 0) SCALAR_SIZE[c] = 1 + argument;
+  if (major === 7 && ((ai >= 20 && ai <= 23) || ai >= 25) && argument >= 0) SCALAR_SIZE[c] = 1 + argument;
+}
+
 /**
  * Skips one CBOR data item at p; returns the offset after it, or -1 when it
  * is truncated or not plain (tags, simple values other than false, true,
@@ -39,11 +49,26 @@ const BREAK = 0xff;
 function skipValue(b: Buffer, p: number, end: number): number {
   let depth = 0;
   for (;;) {
+    if (depth > 0 && isMap[depth - 1] === 0 && remaining[depth - 1] !== INDEFINITE) {
+      // inside a list, runs of numbers (a data reply's bulk) go through a tight loop; the last item takes the general path
+      const top = depth - 1;
+      let left = remaining[top]!;
+      let size: number;
+      while (left > 1 && p < end && (size = SCALAR_SIZE[b[p]!]!) > 0) {
+        p += size;
+        left--;
+      }
+      remaining[top] = left;
+    }
     if (p >= end) return -1;
     const c = b[p]!;
     const major = c >> 5;
     if (depth > 0 && keyNext[depth - 1] === 1 && major !== 3 && c !== BREAK) return -1;
-    if (c === BREAK) {
+    const scalar = SCALAR_SIZE[c]!;
+    if (scalar > 0) {
+      p += scalar;
+      if (p > end) return -1;
+    } else if (c === BREAK) {
       const top = depth - 1;
       if (depth === 0 || remaining[top] !== INDEFINITE || (isMap[top] === 1 && keyNext[top] === 0)) return -1;
       p++;

@@ -65,6 +65,10 @@ const PLAIN = new Uint8Array(256).map((_, c) => (c >= 0x20 && c !== QUOTE && c !
 const ESCAPE = new Uint8Array(256).map((_, c) => ('"\\/bfnrt'.includes(String.fromCharCode(c)) ? 1 : 0));
 const HEX = new Uint8Array(256).map((_, c) => (/[0-9a-fA-F]/.test(String.fromCharCode(c)) ? 1 : 0));
 
+const DIGIT = new Uint8Array(256).map((_, c) => (c >= 0x30 && c <= 0x39 ? 1 : 0));
+/** Bytes a number starts with. */
+const NUMBER_START = new Uint8Array(256).map((_, c) => (DIGIT[c] === 1 || c === 0x2d ? 1 : 0));
+
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 
 function skipSpace(b: Buffer, p: number, end: number): number {
@@ -98,34 +102,40 @@ function skipNumber(b: Buffer, p: number, end: number): number {
   if (b[p] === 0x2d) p++;
   if (p >= end) return -1;
   if (b[p] === 0x30) p++;
-  else if (isDigit(b[p]!)) while (p < end && isDigit(b[p]!)) p++;
-  else return -1;
+  else if (DIGIT[b[p]!] === 1) {
+    p++;
+    while (p < end && DIGIT[b[p]!] === 1) p++;
+  } else return -1;
   if (p < end && b[p] === 0x2e) {
     p++;
-    if (p >= end || !isDigit(b[p]!)) return -1;
-    while (p < end && isDigit(b[p]!)) p++;
+    if (p >= end || DIGIT[b[p]!] !== 1) return -1;
+    p++;
+    while (p < end && DIGIT[b[p]!] === 1) p++;
   }
-  if (p < end && (b[p] === 0x65 || b[p] === 0x45)) {
+  if (p < end && (b[p]! | 0x20) === 0x65) {
     p++;
     if (p < end && (b[p] === 0x2b || b[p] === 0x2d)) p++;
-    if (p >= end || !isDigit(b[p]!)) return -1;
-    while (p < end && isDigit(b[p]!)) p++;
+    if (p >= end || DIGIT[b[p]!] !== 1) return -1;
+    p++;
+    while (p < end && DIGIT[b[p]!] === 1) p++;
   }
   return p;
-}
-
-function skipLiteral(b: Buffer, p: number, end: number, literal: Uint8Array): number {
-  if (p + literal.length > end) return -1;
-  for (let i = 0; i < literal.length; i++) if (b[p + i] !== literal[i]) return -1;
-  return p + literal.length;
 }
 
 const TRUE = Buffer.from('true');
 const FALSE = Buffer.from('false');
 const NULL = Buffer.from('null');
 
-/** Open containers of the value being skipped: true for objects. Reused: the scanner does not re-enter. */
-const openObjects: boolean[] = [];
+function skipLiteral(b: Buffer, p: number, end: number): number {
+  const c = b[p];
+  const literal = c === 0x74 ? TRUE : c === 0x66 ? FALSE : NULL;
+  if (p + literal.length > end) return -1;
+  for (let i = 0; i < literal.length; i++) if (b[p + i] !== literal[i]) return -1;
+  return p + literal.length;
+}
+
+/** Open containers of the value being skipped: 1 for objects. Reused: the scanner does not re-enter. */
+const openObjects = new Uint8Array(MAX_PAYLOAD_NESTING + 1);
 
 /** Skips from an object's opening brace or its comma to just after the colon of the next member; -1 if malformed. */
 function skipKey(b: Buffer, p: number, end: number): number {
@@ -149,40 +159,53 @@ function skipValue(b: Buffer, p: number, end: number): number {
     p = skipSpace(b, p, end);
     if (p >= end) return -1;
     const c = b[p]!;
-    if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
+    if (c === QUOTE) p = skipString(b, p, end);
+    else if (NUMBER_START[c] === 1) p = skipNumber(b, p, end);
+    else if (c === 0x74 || c === 0x66 || c === 0x6e) p = skipLiteral(b, p, end);
+    else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
       if (depth === MAX_PAYLOAD_NESTING) throw nestingTooDeep('JSON');
       const isObject = c === OPEN_OBJECT;
       const q = skipSpace(b, p + 1, end);
       if (b[q] === (isObject ? CLOSE_OBJECT : CLOSE_ARRAY)) {
         p = q + 1; // empty: the value ends here
       } else {
-        openObjects[depth++] = isObject;
+        openObjects[depth++] = isObject ? 1 : 0;
         if (isObject) {
           p = skipKey(b, p, end);
           if (p < 0) return -1;
         } else p = q;
         continue;
       }
-    } else if (c === QUOTE) p = skipString(b, p, end);
-    else if (c === 0x2d || isDigit(c)) p = skipNumber(b, p, end);
-    else if (c === 0x74) p = skipLiteral(b, p, end, TRUE);
-    else if (c === 0x66) p = skipLiteral(b, p, end, FALSE);
-    else if (c === 0x6e) p = skipLiteral(b, p, end, NULL);
-    else return -1;
+    } else return -1;
     if (p < 0) return -1;
     // a value ended: close what it ends, or go on to the next element
     for (;;) {
       if (depth === 0) return p;
       p = skipSpace(b, p, end);
       if (p >= end) return -1;
-      const isObject = openObjects[depth - 1]!;
+      const isObject = openObjects[depth - 1] === 1;
       const d = b[p]!;
       if (d === COMMA) {
         if (isObject) {
           p = skipKey(b, p, end);
           if (p < 0) return -1;
-        } else p++;
-        break;
+          break;
+        }
+        p++;
+        // a list of numbers (a data reply's bulk) runs through this tight loop
+        let numberEnded = false;
+        while (p < end && NUMBER_START[b[p]!] === 1) {
+          const q = skipNumber(b, p, end);
+          if (q < 0) return -1;
+          if (b[q] !== COMMA) {
+            p = q;
+            numberEnded = true;
+            break;
+          }
+          p = q + 1;
+        }
+        if (numberEnded) continue; // close the list or go on, as after any value
+        break; // the next element starts at p
       }
       if (d !== (isObject ? CLOSE_OBJECT : CLOSE_ARRAY)) return -1;
       p++;

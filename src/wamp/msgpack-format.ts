@@ -64,6 +64,17 @@ const isStr = (c: number): boolean => (c >= 0xa0 && c <= 0xbf) || (c >= 0xd9 && 
 function skipValue(b: Buffer, p: number, end: number): number {
   let depth = 0;
   for (;;) {
+    if (depth > 0 && isMap[depth - 1] === 0) {
+      // inside a list, runs of numbers (a data reply's bulk) go through a tight loop; the last item takes the general path
+      const top = depth - 1;
+      let left = remaining[top]!;
+      let size: number;
+      while (left > 1 && p < end && (size = FIXED_SIZE[b[p]!]!) > 0) {
+        p += size;
+        left--;
+      }
+      remaining[top] = left;
+    }
     if (p >= end) return -1;
     const c = b[p]!;
     if (depth > 0 && keyNext[depth - 1] === 1 && !isStr(c)) return -1;

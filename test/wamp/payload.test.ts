@@ -119,6 +119,31 @@ test('strings that are not UTF-8 in a binary payload are protocol violations (a 
   assert.throws(() => msgpackSerializer.decodeIncoming(Buffer.from('95300180a17091c1', 'hex')), /0xc1/);
 });
 
+test('the JSON scanner accepts exactly the JSON that JSON.parse accepts, lists of numbers included', () => {
+  const payloads = [
+    '[1,2,3]', '[1, 2 ,3 ]', '[-0.5e+3,1E-2,0,"x",2,true,null]', '[[1,2],[3]]', '[{"a":[1,2]},3]', '[1,2],{"k":[3,4]}',
+    '[1,2,]', '[1,,2]', '[1,2 3]', '[-,1]', '[01]', '[1.]', '[1e]', '[1,2', '[1,2]]', '[1,-]', '[1,+2]', '[.5]',
+    '[tru]', '["a\\x"]', '[1,2],{"k":1,}',
+  ];
+  for (const text of payloads) {
+    const message = `[16,1,{},"t",${text}]`;
+    let parsed = true;
+    try {
+      JSON.parse(message);
+    } catch {
+      parsed = false;
+    }
+    let split: boolean;
+    try {
+      split = jsonSerializer.decodeIncoming(Buffer.from(message))[0]!.payload !== undefined;
+    } catch (err) {
+      assert.ok(err instanceof ProtocolViolation);
+      split = false;
+    }
+    assert.equal(split, parsed, text);
+  }
+});
+
 test(`payloads nested deeper than ${MAX_PAYLOAD_NESTING} levels are protocol violations; that deep is fine`, () => {
   const nested = (depth: number): unknown[] => {
     let v: unknown[] = [];
