@@ -10,8 +10,8 @@
 // no CBOR tags, string keys); anything else makes it step aside, and the
 // message is decoded and re-encoded in full as before. It refuses outright
 // (a protocol violation) only what a decoder would accept but a receiver
-// might not: strings that are not UTF-8 and nesting deeper than
-// MAX_PAYLOAD_NESTING.
+// might not: strings that are not UTF-8, nesting deeper than
+// MAX_PAYLOAD_NESTING, and msgpack's never-used byte 0xc1.
 import { isUtf8 } from 'node:buffer';
 import type { Payload, PayloadFormat } from './payload.js';
 import { ProtocolViolation } from './validation.js';
