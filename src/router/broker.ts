@@ -3,6 +3,7 @@
 // one EVENT per subscription is encoded once per serializer and the same
 // bytes go to every subscriber that speaks it.
 import { MessageType, WampErrors, type Args, type Dict, type Publish, type Subscribe, type Unsubscribe } from '../wamp/messages.js';
+import { Payload } from '../wamp/payload.js';
 import type { Serializer } from '../wamp/serializers.js';
 import { isMatchPolicy, isValidUri, type MatchPolicy } from '../wamp/uri.js';
 import { freshId, randomId } from './ids.js';
@@ -102,8 +103,9 @@ export class Broker {
     for (const sub of [...session.subscriptions]) this.detach(session, sub);
   }
 
-  publish(session: RouterSession, msg: Publish): void {
-    const [, requestId, options, topic, args, kwargs] = msg;
+  /** `payload`: the event's Arguments and ArgumentsKw, passed to each subscriber as they came when it reads the same format. */
+  publish(session: RouterSession, msg: Publish, payload: Payload | undefined): void {
+    const [, requestId, options, topic] = msg;
     const acknowledge = options.acknowledge === true;
     if (!isValidUri(topic)) {
       if (acknowledge) session.sendError(MessageType.PUBLISH, requestId, WampErrors.invalidUri, `invalid topic URI '${topic}'`);
@@ -123,20 +125,19 @@ export class Broker {
     }
     const disclose = decision.disclose || options.disclose_me === true;
     const publisher = disclose ? { session: session.id, authid: session.authid, authrole: session.authrole } : undefined;
-    const publicationId = this.deliver(topic, args, kwargs, publisher, audience, session);
+    const publicationId = this.deliver(topic, payload, publisher, audience, session);
     if (acknowledge) session.send([MessageType.PUBLISHED, requestId, publicationId]);
   }
 
   /** Publishes from the router itself (meta events); subscribers were authorized when they subscribed. */
   publishInternal(topic: string, args?: Args, kwargs?: Dict): void {
     if (this.index.size === 0) return;
-    this.deliver(topic, args, kwargs, undefined, { excludeMe: false }, undefined);
+    this.deliver(topic, Payload.of(args, kwargs), undefined, { excludeMe: false }, undefined);
   }
 
   private deliver(
     topic: string,
-    args: Args | undefined,
-    kwargs: Dict | undefined,
+    payload: Payload | undefined,
     publisher: Publisher | undefined,
     audience: Audience,
     from: RouterSession | undefined,
@@ -152,33 +153,47 @@ export class Broker {
       }
       if (sub.match !== 'exact') details.topic = topic;
       const event: unknown[] = [MessageType.EVENT, sub.id, publicationId, details];
-      if (kwargs !== undefined) event.push(args ?? [], kwargs);
-      else if (args !== undefined) event.push(args);
       // one encoding per serializer in use among this subscription's subscribers
-      let encoded: Map<Serializer, string | Buffer> | undefined;
+      let encoded: Map<Serializer, Buffer | null> | undefined;
       let firstSerializer: Serializer | undefined;
-      let firstPayload: string | Buffer | undefined;
+      let firstBytes: Buffer | null = null;
       for (const s of sub.subscribers) {
         if (s === from && audience.excludeMe) continue;
         if (!admits(audience, s)) continue;
         const ser = s.serializer;
-        let payload: string | Buffer | undefined;
-        if (ser === firstSerializer) payload = firstPayload;
+        let bytes: Buffer | null | undefined;
+        if (ser === firstSerializer) bytes = firstBytes;
         else if (firstSerializer === undefined) {
           firstSerializer = ser;
-          payload = firstPayload = encodeOnce(ser, event);
+          bytes = firstBytes = this.encodeOnce(ser, topic, event, payload);
         } else {
           encoded ??= new Map();
-          payload = encoded.get(ser);
-          if (payload === undefined) {
-            payload = encodeOnce(ser, event);
-            encoded.set(ser, payload);
+          bytes = encoded.get(ser);
+          if (bytes === undefined) {
+            bytes = this.encodeOnce(ser, topic, event, payload);
+            encoded.set(ser, bytes);
           }
         }
-        s.sendPayload(payload!);
+        if (bytes !== null) s.sendPayload(bytes);
       }
     }
     return publicationId;
+  }
+
+  /**
+   * Encodes an event for many receivers: text goes out as bytes, so the
+   * socket layer does not convert it again for each one. null (logged) when
+   * the payload cannot be given in this serializer: its subscribers miss it.
+   */
+  private encodeOnce(serializer: Serializer, topic: string, event: unknown[], payload: Payload | undefined): Buffer | null {
+    let encoded: string | Buffer;
+    try {
+      encoded = serializer.encode(event, payload);
+    } catch (err) {
+      this.realm.log.error({ err, topic, protocol: serializer.protocol }, 'cannot encode an event for this serializer: its subscribers miss it');
+      return null;
+    }
+    return typeof encoded === 'string' ? Buffer.from(encoded, 'utf8') : encoded;
   }
 
   // --- meta API queries ---
@@ -195,12 +210,6 @@ export class Broker {
   match(topic: string): Subscription[] {
     return this.index.matchAll(topic);
   }
-}
-
-/** Encodes an event for many receivers: text goes out as bytes, so the socket layer does not convert it again for each one. */
-function encodeOnce(serializer: Serializer, event: unknown[]): string | Buffer {
-  const payload = serializer.encode(event);
-  return typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
 }
 
 function idSet(options: Dict, key: string): Set<number> | undefined {

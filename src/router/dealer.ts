@@ -14,6 +14,7 @@ import {
   type Unregister,
   type Yield,
 } from '../wamp/messages.js';
+import type { Payload } from '../wamp/payload.js';
 import { isMatchPolicy, isValidUri, type MatchPolicy } from '../wamp/uri.js';
 import { WampError } from './errors.js';
 import { freshId } from './ids.js';
@@ -149,8 +150,9 @@ export class Dealer {
     }
   }
 
-  call(session: RouterSession, msg: Call): void {
-    const [, requestId, options, procedure, args, kwargs] = msg;
+  /** `payload`: the call's Arguments and ArgumentsKw, passed to the callee as they came when it reads the same format. */
+  call(session: RouterSession, msg: Call, payload: Payload | undefined): void {
+    const [, requestId, options, procedure] = msg;
     let reg = this.index.getExact(procedure);
     if (reg === undefined && !isValidUri(procedure)) {
       session.sendError(MessageType.CALL, requestId, WampErrors.invalidUri, `invalid procedure URI '${procedure}'`);
@@ -164,7 +166,7 @@ export class Dealer {
     if (reg === undefined) {
       const builtin = this.builtins.get(procedure);
       if (builtin !== undefined) {
-        this.callBuiltin(session, requestId, builtin, args ?? [], kwargs ?? {});
+        this.callBuiltin(session, requestId, builtin, payload?.args ?? [], payload?.kwargs ?? {});
         return;
       }
       reg = this.index.best(procedure);
@@ -196,10 +198,10 @@ export class Dealer {
     }
     callee.invocations.set(invocationId, pending);
     session.calls.set(requestId, pending);
-    const invocation: unknown[] = [MessageType.INVOCATION, invocationId, reg.id, details];
-    if (kwargs !== undefined) invocation.push(args ?? [], kwargs);
-    else if (args !== undefined) invocation.push(args);
-    callee.send(invocation);
+    if (!callee.send([MessageType.INVOCATION, invocationId, reg.id, details], payload)) {
+      this.finish(pending);
+      session.sendError(MessageType.CALL, requestId, WampErrors.invalidArgument, "the call's arguments cannot be passed to the callee in its serializer");
+    }
   }
 
   private callBuiltin(session: RouterSession, requestId: number, fn: BuiltinProcedure, args: Args, kwargs: Dict): void {
@@ -218,33 +220,38 @@ export class Dealer {
     session.send(result === undefined ? [MessageType.RESULT, requestId, {}] : [MessageType.RESULT, requestId, {}, [result]]);
   }
 
-  yield(session: RouterSession, msg: Yield): void {
-    const [, invocationId, options, args, kwargs] = msg;
+  yield(session: RouterSession, msg: Yield, payload: Payload | undefined): void {
+    const [, invocationId, options] = msg;
     const pending = session.invocations.get(invocationId);
     // unknown ids are answers to calls already canceled or timed out: dropped
     if (pending === undefined) return;
-    const result: unknown[] = [MessageType.RESULT, pending.callRequestId];
-    if (options.progress === true) {
+    const progress = options.progress === true;
+    if (progress) {
       if (!pending.progress || pending.killing) return;
-      result.push({ progress: true });
-    } else {
-      this.finish(pending);
-      result.push({});
+    } else this.finish(pending);
+    if (!pending.caller.send([MessageType.RESULT, pending.callRequestId, progress ? { progress: true } : {}], payload)) {
+      this.resultUndeliverable(pending);
     }
-    if (kwargs !== undefined) result.push(args ?? [], kwargs);
-    else if (args !== undefined) result.push(args);
-    pending.caller.send(result);
   }
 
-  invocationError(session: RouterSession, msg: ErrorMessage): void {
-    const [, , invocationId, details, error, args, kwargs] = msg;
+  invocationError(session: RouterSession, msg: ErrorMessage, payload: Payload | undefined): void {
+    const [, , invocationId, details, error] = msg;
     const pending = session.invocations.get(invocationId);
     if (pending === undefined) return;
     this.finish(pending);
-    const out: unknown[] = [MessageType.ERROR, MessageType.CALL, pending.callRequestId, details, error];
-    if (kwargs !== undefined) out.push(args ?? [], kwargs);
-    else if (args !== undefined) out.push(args);
-    pending.caller.send(out);
+    if (!pending.caller.send([MessageType.ERROR, MessageType.CALL, pending.callRequestId, details, error], payload)) {
+      this.resultUndeliverable(pending);
+    }
+  }
+
+  /** The callee's answer cannot be encoded for the caller (logged by the session): the call fails, and a callee still working is told. */
+  private resultUndeliverable(pending: PendingCall): void {
+    const open = pending.caller.calls.get(pending.callRequestId) === pending;
+    if (open) {
+      this.finish(pending);
+      if (pending.callee.supportsCallCanceling) pending.callee.send([MessageType.INTERRUPT, pending.invocationId, { mode: 'killnowait', reason: WampErrors.invalidArgument }]);
+    }
+    pending.caller.sendError(MessageType.CALL, pending.callRequestId, WampErrors.invalidArgument, "the callee's result cannot be passed to the caller in its serializer");
   }
 
   cancel(session: RouterSession, msg: Cancel): void {

@@ -62,11 +62,11 @@ export class Router implements SessionHost, TransportHost {
     this.sessionIds.delete(id);
   }
 
-  openSession(connection: Connection, service: ServiceContext): { receive(data: Buffer): void; closed(): void } {
+  openSession(connection: Connection, service: ServiceContext): { receive(data: Buffer, binaryFrame: boolean): void; closed(): void } {
     const session = new RouterSession(this, connection, service);
     this.sessions.add(session);
     return {
-      receive: (data) => session.receive(data),
+      receive: (data, binaryFrame) => session.receive(data, binaryFrame),
       closed: () => {
         this.sessions.delete(session);
         session.transportClosed();

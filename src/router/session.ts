@@ -2,6 +2,7 @@
 // CHALLENGE/AUTHENTICATE, WELCOME or ABORT), then the dispatch of each
 // message to the realm's broker or dealer, then GOODBYE. Any message out of
 // place or malformed aborts this session only, with a log line.
+import { isUtf8 } from 'node:buffer';
 import type { Logger } from 'pino';
 import {
   MessageType,
@@ -14,7 +15,8 @@ import {
 } from '../wamp/messages.js';
 import { ProtocolViolation, isDict, validateMessage } from '../wamp/validation.js';
 import { isValidUri } from '../wamp/uri.js';
-import type { Serializer } from '../wamp/serializers.js';
+import { Payload } from '../wamp/payload.js';
+import type { IncomingMessage, Serializer } from '../wamp/serializers.js';
 import type { AuthMethod, Challenge, Identity } from './auth/index.js';
 import type { Subscription } from './broker.js';
 import type { RouterLimits, WebSocketOptions } from './config.js';
@@ -107,28 +109,30 @@ export class RouterSession {
     return this.host.log;
   }
 
-  /** A WebSocket message arrived. */
-  receive(data: Buffer): void {
+  /** A WebSocket message arrived (`binaryFrame`: in a binary frame). */
+  receive(data: Buffer, binaryFrame = this.serializer.binary): void {
     if (this.state === 'closed') return;
-    let messages: unknown[];
+    let messages: IncomingMessage[];
     try {
-      messages = this.serializer.decode(data);
+      // payloads pass through as bytes: a text one must then be UTF-8, which WebSocket checks for text frames only
+      if (binaryFrame && !this.serializer.binary && !isUtf8(data)) throw new ProtocolViolation('a binary frame that is not UTF-8 text on a JSON session');
+      messages = this.serializer.decodeIncoming(data);
     } catch (err) {
       this.protocolViolation((err as Error).message);
       return;
     }
-    for (const raw of messages) {
+    for (const { message, payload } of messages) {
       // a previous message of a batch may have ended the session
       if ((this.state as State) === 'closed') return;
       let msg: WampMessage;
       try {
-        msg = validateMessage(raw);
+        msg = validateMessage(message, payload?.count);
       } catch (err) {
         this.protocolViolation((err as Error).message);
         return;
       }
       try {
-        this.dispatch(msg);
+        this.dispatch(msg, payload);
       } catch (err) {
         if (err instanceof ProtocolViolation) {
           this.protocolViolation(err.message);
@@ -142,7 +146,8 @@ export class RouterSession {
     }
   }
 
-  private dispatch(msg: WampMessage): void {
+  /** `raw`: the payload when it was kept as bytes; otherwise it is still in `msg`. */
+  private dispatch(msg: WampMessage, raw: Payload | undefined): void {
     switch (this.state) {
       case 'opening':
         if (msg[0] === MessageType.HELLO) this.onHello(msg);
@@ -166,17 +171,17 @@ export class RouterSession {
     const realm = this.realm!;
     switch (msg[0]) {
       case MessageType.CALL:
-        realm.dealer.call(this, msg);
+        realm.dealer.call(this, msg, raw ?? Payload.of(msg[4], msg[5]));
         return;
       case MessageType.YIELD:
-        realm.dealer.yield(this, msg);
+        realm.dealer.yield(this, msg, raw ?? Payload.of(msg[3], msg[4]));
         return;
       case MessageType.PUBLISH:
-        realm.broker.publish(this, msg);
+        realm.broker.publish(this, msg, raw ?? Payload.of(msg[4], msg[5]));
         return;
       case MessageType.ERROR:
         if (msg[1] !== MessageType.INVOCATION) throw new ProtocolViolation(`a client may send ERROR only for INVOCATION, not for ${messageName[msg[1]] ?? msg[1]}`);
-        realm.dealer.invocationError(this, msg);
+        realm.dealer.invocationError(this, msg, raw ?? Payload.of(msg[5], msg[6]));
         return;
       case MessageType.SUBSCRIBE:
         realm.broker.subscribe(this, msg);
@@ -407,16 +412,22 @@ export class RouterSession {
     return ++this.requestCounter;
   }
 
-  send(message: unknown[]): void {
-    if (this.state === 'closed') return;
-    let payload: string | Buffer;
+  /**
+   * Sends a message, with `payload` (Arguments, ArgumentsKw) appended when
+   * given. Returns false when the message could not be encoded for this
+   * session (logged): the caller decides what the sender of the payload hears.
+   */
+  send(message: unknown[], payload?: Payload): boolean {
+    if (this.state === 'closed') return true;
+    let encoded: string | Buffer;
     try {
-      payload = this.serializer.encode(message);
+      encoded = this.serializer.encode(message, payload);
     } catch (err) {
       this.log.error({ err, session: this.id, message: messageName[message[0] as number] }, 'cannot encode a message for this session: dropped');
-      return;
+      return false;
     }
-    this.sendPayload(payload);
+    this.sendPayload(encoded);
+    return true;
   }
 
   sendError(requestType: number, requestId: number, error: string, message: string): void {

@@ -122,6 +122,20 @@ export const ID_SLOTS: Record<number, readonly number[]> = {
   [MessageType.YIELD]: [1],
 };
 
+/**
+ * Index of the Arguments element in the message types that carry a payload
+ * (ArgumentsKw, when present, follows it and ends the message).
+ */
+export const PAYLOAD_INDEX: Record<number, number> = {
+  [MessageType.ERROR]: 5,
+  [MessageType.PUBLISH]: 4,
+  [MessageType.EVENT]: 4,
+  [MessageType.CALL]: 4,
+  [MessageType.RESULT]: 3,
+  [MessageType.INVOCATION]: 4,
+  [MessageType.YIELD]: 3,
+};
+
 /** Standard error and close reasons (WAMP basic and advanced profile). */
 export const WampErrors = {
   protocolViolation: 'wamp.error.protocol_violation',

@@ -59,9 +59,11 @@ function slotError(code: number, index: number, expected: string, got: unknown):
 /**
  * Checks that `raw` is a WAMP message of a known type with the right shape.
  * Ids that a binary serializer decoded as bigint are turned into numbers in
- * place. Returns the same array, typed.
+ * place. Returns the same array, typed. `payloadCount`: the number of
+ * payload elements (Arguments, ArgumentsKw) kept apart as bytes, already
+ * checked to be a list and a dictionary by the scanner that found them.
  */
-export function validateMessage(raw: unknown): WampMessage {
+export function validateMessage(raw: unknown, payloadCount = 0): WampMessage {
   if (!Array.isArray(raw) || raw.length === 0) {
     throw new ProtocolViolation('a WAMP message must be a non-empty array');
   }
@@ -71,13 +73,13 @@ export function validateMessage(raw: unknown): WampMessage {
     throw new ProtocolViolation(`unknown message type ${JSON.stringify(code) ?? String(code)}`);
   }
   const c = code as number;
-  const n = raw.length - 1;
+  const n = raw.length - 1 + payloadCount;
   if (n < shape.required || n > shape.slots.length) {
     throw new ProtocolViolation(
       `${messageName[c]} must have ${shape.required === shape.slots.length ? shape.required : `${shape.required} to ${shape.slots.length}`} elements after the type code, got ${n}`,
     );
   }
-  for (let i = 1; i <= n; i++) {
+  for (let i = 1; i < raw.length; i++) {
     const v: unknown = raw[i];
     switch (shape.slots[i - 1]) {
       case 'id':

@@ -3,11 +3,17 @@
 // consumers, graceful shutdown (in process and as `sisock router`).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { encode as msgpackEncode } from 'msgpackr';
 import type { RouterConfig } from '../../src/router/config.js';
 import { spawnRouter, startRouter, type RouterUnderTest } from '../helpers/router.js';
+import { alive, SISOCK_BIN, waitFor } from '../helpers/sisock.js';
 import { connectAutobahn, connectWampy, RawClient } from './clients.js';
 
 /** A pino logger that keeps its lines for inspection. */
@@ -189,6 +195,34 @@ describe('graceful shutdown', () => {
       }
     });
   }
+
+  test('sisock router started by a supervisor (sisock up) says GOODBYE and exits by itself when that supervisor is SIGKILLed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sisock-router-orphan-'));
+    const out = join(dir, 'router.out');
+    // a stand-in supervisor: starts the router as its child with SISOCK_SUPERVISOR_PID, its output to a file
+    // (not a pipe, which would break with the supervisor), prints the router's pid
+    const script = `
+      const { spawn } = require('node:child_process');
+      const { openSync } = require('node:fs');
+      const fd = openSync(${JSON.stringify(out)}, 'w');
+      const c = spawn(process.execPath, [${JSON.stringify(SISOCK_BIN)}, 'router', '--no-tls', '--host', '127.0.0.1', '--ocs-port', '0'],
+        { stdio: ['ignore', fd, fd], env: { ...process.env, SISOCK_SUPERVISOR_PID: String(process.pid) } });
+      console.log(c.pid);
+      setInterval(() => {}, 1000);`;
+    const supervisor = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const pid = await new Promise<number>((resolve) => supervisor.stdout!.setEncoding('utf8').once('data', (d: string) => resolve(Number(d.trim()))));
+    try {
+      const url = await waitFor('the router to listen', () => /listening on (ws:\/\/\S+)/.exec(readFileSync(out, 'utf8'))?.[1]);
+      const c = await connectAutobahn({ url, realm: 'test_realm' });
+      supervisor.kill('SIGKILL');
+      await waitFor('the orphaned router to exit', () => !alive(pid), 10_000);
+      assert.equal((await c.closed).details.reason, 'wamp.close.system_shutdown');
+    } finally {
+      supervisor.kill('SIGKILL');
+      if (alive(pid)) process.kill(pid, 'SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 
   test('sisock router refuses to listen beyond loopback with the public default secrets', async () => {
     await assert.rejects(

@@ -1,12 +1,15 @@
 // `sisock router`: runs the WAMP router with the sisock default
-// configuration (or, later, a crossbar config.json), until SIGINT/SIGTERM,
-// then says GOODBYE to every client and exits.
+// configuration (or a configuration file), until SIGINT/SIGTERM or the death
+// of the `sisock up` that started it, then says GOODBYE to every client and
+// exits.
+import { EventEmitter } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { createLogger } from '../../log/logger.js';
 import { ConfigError, Router, loadCrossbarConfig, loadRouterConfigFile } from '../../router/index.js';
 import type { RouterConfig, TlsConfig } from '../../router/config.js';
 import { formatHelp, parseCommandLine, UsageError, type OptionSpecs } from '../options.js';
 import { DEFAULT_REALM, PUBLIC_DEFAULT_SECRETS, defaultRouterConfig, secretProblems } from '../router-defaults.js';
+import { untilStopped } from '../signals.js';
 
 export const DEFAULT_TLS_KEY = '.sisock/tls/server_key.pem';
 export const DEFAULT_TLS_CERT = '.sisock/tls/server_cert.pem';
@@ -111,6 +114,8 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const router = new Router(config, { logger: log });
+  // from now on SIGINT/SIGTERM, or the death of the `sisock up` that started us, stop the router gracefully
+  const stopped = untilStopped(new EventEmitter());
   try {
     const addresses = await router.start();
     for (const a of addresses) {
@@ -123,18 +128,10 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
 
-  return new Promise<number>((resolve) => {
-    const stop = (signal: string): void => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-      log.info({ signal }, 'stopping');
-      void router.close().then(() => resolve(0));
-    };
-    const onInt = (): void => stop('SIGINT');
-    const onTerm = (): void => stop('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
-  });
+  await stopped;
+  log.info('stopping');
+  await router.close();
+  return 0;
 }
 
 /** The same options without defaults: what parses to a value was set explicitly. */

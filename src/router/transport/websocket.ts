@@ -21,7 +21,7 @@ export interface TransportHost {
   readonly log: Logger;
   readonly maxMessageSize: number;
   /** a new connection: returns the callbacks for its messages and its end */
-  openSession(connection: Connection, service: ServiceContext): { receive(data: Buffer): void; closed(): void };
+  openSession(connection: Connection, service: ServiceContext): { receive(data: Buffer, binaryFrame: boolean): void; closed(): void };
 }
 
 /** An HTTP service on a path (the bridge services register here). */
@@ -218,7 +218,7 @@ export class WebSocketListener {
         pongTimer = undefined;
       });
     }
-    ws.on('message', (data: Buffer) => session.receive(data));
+    ws.on('message', (data: Buffer, isBinary: boolean) => session.receive(data, isBinary));
     ws.on('error', (err) => {
       // e.g. a message over the size limit or a malformed frame: ws closes the connection itself
       this.host.log.warn({ peer: info.peer, err: err.message }, 'WebSocket error: closing the connection');
