@@ -13,11 +13,13 @@ export interface SisockProcess {
   ready: string;
   stdout(): string;
   stderr(): string;
+  /** the stderr lines so far, parsed (JSON log lines; others as {msg: line}) */
+  logs(): Record<string, unknown>[];
   /** resolves with the exit code (null when killed by a signal) */
   exited: Promise<number | null>;
   kill(signal?: NodeJS.Signals): void;
-  /** SIGTERM, then SIGKILL after 5 s; resolves with the exit code */
-  stop(): Promise<number | null>;
+  /** SIGTERM (or `signal`), then SIGKILL after 5 s; resolves with the exit code */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 export interface SpawnOptions {
@@ -60,12 +62,13 @@ export function spawnSisock(args: string[], options: SpawnOptions = {}): Promise
     ready,
     stdout: () => out,
     stderr: () => err,
+    logs: () => parseLogLines(err),
     exited,
     kill: (signal = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       const t = setTimeout(() => child.kill('SIGKILL'), 5000);
       const code = await exited;
       clearTimeout(t);
@@ -90,6 +93,20 @@ export function spawnSisock(args: string[], options: SpawnOptions = {}): Promise
       resolve(handle(line));
     };
     child.stdout!.on('data', check);
+  });
+}
+
+/** Complete lines of a log stream, parsed as JSON where they are JSON. */
+export function parseLogLines(text: string): Record<string, unknown>[] {
+  const lines = text.split('\n');
+  lines.pop(); // the last one is incomplete (or empty)
+  return lines.filter((l) => l.trim() !== '').map((l) => {
+    try {
+      const v: unknown = JSON.parse(l);
+      return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : { msg: l };
+    } catch {
+      return { msg: l };
+    }
   });
 }
 
