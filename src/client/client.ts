@@ -459,7 +459,8 @@ export class WampClient extends EventEmitter {
       this.firstJoin.resolve();
     } catch (err) {
       clearTimeout(timeout);
-      this.sessionEnded(generation, transportError ?? err);
+      // an ABORT (e.g. wamp.error.not_authorized) becomes a WampError that says why
+      this.sessionEnded(generation, transportError ?? toWampError(err));
     }
   }
 

@@ -61,8 +61,9 @@ test('joins with WAMP-CRA (plain and salted), ticket and anonymous; a wrong secr
       assert.ok(c.sessionId! > 0, auth.method);
       await c.close();
     }
-    await assert.rejects(joins({ url, realm: REALM, auth: { method: 'wampcra', authid: 'salty', secret: 'wrong' } }));
-    await assert.rejects(joins({ url, realm: 'no_such_realm' }));
+    // a refused join says why, with the router's error URI
+    await assert.rejects(joins({ url, realm: REALM, auth: { method: 'wampcra', authid: 'salty', secret: 'wrong' } }), (e: unknown) => e instanceof WampError && e.uri === 'wamp.error.not_authorized');
+    await assert.rejects(joins({ url, realm: 'no_such_realm' }), (e: unknown) => e instanceof WampError && e.uri === 'wamp.error.no_such_realm');
   } finally {
     await router.close();
   }
