@@ -92,6 +92,11 @@ export class Hub {
           this.log[final ? 'error' : 'warn']({ err: describeError(err) }, final ? 'another hub is serving this realm' : 'hub procedures taken; retrying');
           return final;
         }
+        if (err instanceof WampError && err.uri === WAMP_ERRORS.notAuthorized) {
+          // retrying cannot help: this user may not serve the hub's procedures (or read the meta API)
+          this.log.error({ err: describeError(err) }, 'the router does not let this user serve the hub');
+          return true;
+        }
         return options.connection.isFatal?.(err) ?? false;
       },
     });
