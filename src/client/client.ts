@@ -9,7 +9,7 @@
 // the next one.
 import { EventEmitter } from 'node:events';
 import type { WebSocket } from 'ws';
-import { Wampy } from 'wampy';
+import { Errors as WampyErrors, Wampy } from 'wampy';
 import { JsonSerializer } from 'wampy/JsonSerializer.js';
 import { MsgpackSerializer } from 'wampy/MsgpackSerializer.js';
 import { CborSerializer } from 'wampy/CborSerializer.js';
@@ -354,7 +354,7 @@ export class WampClient extends EventEmitter {
           // the router may not support canceling; the late answer is ignored
         }
       }
-      throw toWampError(err);
+      throw this.connectionLost(err, `the call to ${uri}`);
     } finally {
       if (timer) clearTimeout(timer);
       if (onAbort) options.signal?.removeEventListener('abort', onAbort);
@@ -369,8 +369,14 @@ export class WampClient extends EventEmitter {
     try {
       await w.publish(uri, payload, options.excludeMe === false ? { exclude_me: false } : {});
     } catch (err) {
-      throw toWampError(err);
+      throw this.connectionLost(err, `publishing ${uri}`);
     }
+  }
+
+  /** wampy fails what is in flight when the connection drops: that is a NotConnectedError, as before the call. */
+  private connectionLost(err: unknown, during: string): unknown {
+    if (err instanceof WampyErrors.WebsocketError) return new NotConnectedError(`lost the connection to ${this.url} during ${during}`);
+    return toWampError(err);
   }
 
   // ---- session lifecycle ----

@@ -5,10 +5,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pbkdf2Sync } from 'node:crypto';
 import { WampClient, type ClientOptions } from '../../src/client/client.js';
-import { CallTimeoutError, WampError } from '../../src/client/errors.js';
+import { CallTimeoutError, NotConnectedError, WampError } from '../../src/client/errors.js';
 import { Router } from '../../src/router/index.js';
 import type { RouterConfig } from '../../src/router/config.js';
-import { testCa, testTls } from '../helpers/router.js';
+import { spawnRouter, testCa, testTls } from '../helpers/router.js';
 import { waitFor } from '../helpers/sisock.js';
 
 const REALM = 'test_realm';
@@ -140,5 +140,28 @@ test('after the router comes back, registrations and subscriptions are restored 
   } finally {
     await c.close();
     await router.close();
+  }
+});
+
+test('a call in flight when the router dies fails at once with NotConnectedError', async () => {
+  const router = await spawnRouter({ noTls: true });
+  const callee = await joins({ url: router.openUrl, realm: REALM });
+  const caller = await joins({ url: router.openUrl, realm: REALM, reconnect: { initialDelay: 60_000, maxDelay: 60_000 } });
+  try {
+    await callee.register('observatory.x.hangs', () => new Promise(() => {}));
+    // no timeout: only the connection's end can finish this call
+    const pending = caller.call('observatory.x.hangs').then(
+      () => 'answered',
+      (err: unknown) => err,
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    router.kill('SIGKILL');
+    const err = await pending;
+    assert.ok(err instanceof NotConnectedError, `NotConnectedError, got ${String(err)}`);
+    assert.match(err.message, /observatory\.x\.hangs/);
+  } finally {
+    await caller.close();
+    await callee.close();
+    await router.stop();
   }
 });
