@@ -266,7 +266,10 @@ export class Hub {
   }
 
   private drop(entry: NodeEntry, why: string): void {
-    if (this.registry.remove(entry.name) === undefined) return;
+    // While its old session was being checked, the node may have announced
+    // itself again from a new one: that entry is not the one to drop.
+    if (this.registry.get(entry.name) !== entry) return;
+    this.registry.remove(entry.name);
     this.log.info({ node: entry.name, session: entry.session, why }, 'data node removed');
     void this.announce(HUB.subtracted, { name: entry.name, description: entry.description });
   }

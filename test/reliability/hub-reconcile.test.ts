@@ -1,0 +1,67 @@
+// After a router restart the hub checks every node it listed against the
+// router (their old sessions are gone) while the nodes, back on new
+// sessions, announce themselves again. Many nodes make the two overlap: a
+// node that announced again must never be dropped by the check of its old
+// session (consumers would see it subtracted, then added again).
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { WampClient } from '../../src/client/client.js';
+import { DataNodeServer } from '../../src/datanode/server.js';
+import { Hub } from '../../src/hub/hub.js';
+import type { DataNodeInfo } from '../../src/protocol/types.js';
+import { HUB } from '../../src/protocol/uris.js';
+import { spawnRouter, type RouterProcess } from '../helpers/router.js';
+import { waitFor } from '../helpers/sisock.js';
+
+const NODES = 30;
+const cleanup: (() => Promise<unknown>)[] = [];
+after(async () => {
+  for (const c of cleanup.reverse()) await c();
+});
+
+test('a router restart: nodes that announced again are not dropped by the check of their old sessions', async (t) => {
+  let router: RouterProcess = await spawnRouter({ noTls: true });
+  cleanup.push(() => router.stop());
+  const url = router.openUrl;
+  const fast = { initialDelay: 50, maxDelay: 200, factor: 2, jitter: 0.5 };
+  const server = { url, realm: 'test_realm', auth: { method: 'wampcra' as const, authid: 'server', secret: router.secrets.server }, reconnect: fast };
+  const hub = new Hub({ connection: { ...server, auth: { method: 'wampcra', authid: 'hub', secret: router.secrets.hub } }, probe: { interval: 0 } });
+  await hub.start();
+  cleanup.push(() => hub.close());
+  for (let i = 0; i < NODES; i++) {
+    const name = `n${String(i).padStart(2, '0')}`;
+    const node = new DataNodeServer({
+      source: { name, description: name, getFields: () => [{}, {}], getData: () => [] },
+      connection: server,
+      announceRetry: 100,
+    });
+    await node.start();
+    cleanup.push(() => node.close());
+  }
+  await waitFor('every node listed', () => hub.registry.size === NODES);
+
+  const events: string[] = [];
+  const watcher = new WampClient({ url, realm: 'test_realm', auth: { method: 'wampcra', authid: 'simonsobs', secret: router.secrets.simonsobs }, reconnect: fast });
+  await watcher.subscribe(HUB.added, (ev) => void events.push(`+${(ev.args[0] as DataNodeInfo).name}`));
+  await watcher.subscribe(HUB.subtracted, (ev) => void events.push(`-${(ev.args[0] as DataNodeInfo).name}`));
+  await watcher.start();
+  cleanup.push(() => watcher.close());
+
+  const oldSessions = new Set(hub.registry.entries().map((e) => e.session));
+  router.kill('SIGKILL');
+  await router.exited;
+  router = await spawnRouter({ noTls: true, openPort: router.openPort });
+  const back = Date.now();
+  await waitFor('every node listed again, on its new session', () => hub.registry.size === NODES && hub.registry.entries().every((e) => !oldSessions.has(e.session)), 30_000, 10);
+  // quiet for a moment: any late drop would show
+  await new Promise((r) => setTimeout(r, 1500));
+  t.diagnostic(`${NODES} nodes listed again ${Date.now() - back - 1500} ms after the router's return; events: ${events.length}`);
+  assert.equal(hub.registry.size, NODES);
+  const flaps = [...new Set(events.map((e) => e.slice(1)))].filter((name) => {
+    const seen = events.filter((e) => e.slice(1) === name);
+    return seen.lastIndexOf(`-${name}`) > seen.indexOf(`+${name}`) && seen.includes(`+${name}`);
+  });
+  assert.deepEqual(flaps, [], 'no node subtracted after it was added again');
+  const listed = (await watcher.call(HUB.getDataNode)).args[0] as DataNodeInfo[];
+  assert.equal(listed.length, NODES);
+});
