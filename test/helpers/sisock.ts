@@ -40,7 +40,12 @@ process.once('exit', () => {
 
 /** Starts `sisock <args>` and resolves once it printed its ready line (or exited, with untilExit). */
 export function spawnSisock(args: string[], options: SpawnOptions = {}): Promise<SisockProcess> {
-  const child = spawn(process.execPath, [SISOCK_BIN, ...args], {
+  return spawnScript(SISOCK_BIN, args, options);
+}
+
+/** Starts `node <script> <args>` (e.g. a test fixture process), as spawnSisock does. */
+export function spawnScript(script: string, args: string[], options: SpawnOptions = {}): Promise<SisockProcess> {
+  const child = spawn(process.execPath, [script, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     cwd: options.cwd,
     env: { ...process.env, LOGLEVEL: process.env.LOGLEVEL ?? 'info', ...options.env },
@@ -79,11 +84,11 @@ export function spawnSisock(args: string[], options: SpawnOptions = {}): Promise
   return new Promise<SisockProcess>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`sisock ${args.join(' ')} did not get ready; stdout: ${out}; stderr: ${err.slice(-2000)}`));
+      reject(new Error(`${script} ${args.join(' ')} did not get ready; stdout: ${out}; stderr: ${err.slice(-2000)}`));
     }, options.timeout ?? 15_000);
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`sisock ${args.join(' ')} exited with ${code} before ready; stderr: ${err.slice(-2000)}`));
+      reject(new Error(`${script} ${args.join(' ')} exited with ${code} before ready; stderr: ${err.slice(-2000)}`));
     });
     const check = (): void => {
       const line = options.readyPattern ? options.readyPattern.exec(out)?.[0] : out.includes('\n') ? out.split('\n')[0] : undefined;
