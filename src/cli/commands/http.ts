@@ -104,6 +104,8 @@ export async function run(argv: string[]): Promise<number> {
     await upstream.close();
     return 1;
   }
+  // handlers first: whoever reads the ready line may stop it at once
+  const stopped = untilStopped(client);
   const address = bridge.app.server.address();
   const port = typeof address === 'object' && address ? address.port : o.port;
   const host = o.host.includes(':') ? `[${o.host}]` : o.host;
@@ -111,7 +113,7 @@ export async function run(argv: string[]): Promise<number> {
     `sisock http: serving Grafana (SimpleJson and JSON) and the REST API on http://${host}:${port}${bridge.basePath}/` +
       ` (router ${client.url}, realm ${client.realm})`,
   );
-  const how = await untilStopped(client);
+  const how = await stopped;
   await bridge.close();
   await upstream.close();
   return how === 'fatal' ? 1 : 0;

@@ -113,19 +113,16 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const router = new Router(config, { logger: log });
+  let addresses;
   try {
-    const addresses = await router.start();
-    for (const a of addresses) {
-      for (const url of a.urls) console.log(`sisock router: ${a.name} listening on ${url}`);
-      for (const url of a.httpUrls) console.log(`sisock router: ${a.name} HTTP bridge at ${url}`);
-    }
+    addresses = await router.start();
   } catch (err) {
     console.error(`sisock router: cannot listen: ${(err as Error).message}`);
     await router.close();
     return 1;
   }
 
-  return new Promise<number>((resolve) => {
+  const stopped = new Promise<number>((resolve) => {
     const stop = (signal: string): void => {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
@@ -137,6 +134,12 @@ export async function run(argv: string[]): Promise<number> {
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
   });
+  // only now say where it listens: whoever reads that may stop it at once
+  for (const a of addresses) {
+    for (const url of a.urls) console.log(`sisock router: ${a.name} listening on ${url}`);
+    for (const url of a.httpUrls) console.log(`sisock router: ${a.name} HTTP bridge at ${url}`);
+  }
+  return stopped;
 }
 
 /** The same options without defaults: what parses to a value was set explicitly. */

@@ -109,6 +109,16 @@ export async function run(argv: string[]): Promise<number> {
 
   const names = ['router', 'hub', ...upParts.map((p) => p.name)];
   const supervisor = new Supervisor({ bin: BIN, out: process.stdout, err: process.stderr, width: Math.max(...names.map((n) => n.length)) });
+  // listen for Ctrl-C from the start: a signal while parts start stops them once they are up
+  const signaled = new Promise<void>((done) => {
+    const onSignal = (): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      done();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
   let stopping = false;
   const stop = async (): Promise<void> => {
     if (stopping) return;
@@ -163,15 +173,7 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
 
-  await new Promise<void>((done) => {
-    const onSignal = (): void => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      done();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  await signaled;
   await stop();
   return 0;
 }
