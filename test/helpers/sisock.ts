@@ -25,9 +25,9 @@ export interface SisockProcess {
 export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
-  /** ms to wait for the first stdout line (default 15000) */
+  /** ms to wait for the first stdout line, or with untilExit for the exit (default 15000); then it is killed */
   timeout?: number;
-  /** resolve at exit instead of at the first stdout line (for commands expected to fail) */
+  /** resolve at exit instead of at the first stdout line (for commands expected to exit) */
   untilExit?: boolean;
   /** stdout text that means ready (default: any first line) */
   readyPattern?: RegExp;
@@ -80,7 +80,18 @@ export function spawnScript(script: string, args: string[], options: SpawnOption
       return code;
     },
   });
-  if (options.untilExit) return exited.then(() => handle(out.split('\n')[0] ?? ''));
+  if (options.untilExit) {
+    return new Promise<SisockProcess>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`${script} ${args.join(' ')} did not exit in time; stdout: ${out}; stderr: ${err.slice(-2000)}`));
+      }, options.timeout ?? 15_000);
+      void exited.then(() => {
+        clearTimeout(timer);
+        resolve(handle(out.split('\n')[0] ?? ''));
+      });
+    });
+  }
   return new Promise<SisockProcess>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
