@@ -13,8 +13,8 @@ import { Errors as WampyErrors, Wampy } from 'wampy';
 import { JsonSerializer } from 'wampy/JsonSerializer.js';
 import { MsgpackSerializer } from 'wampy/MsgpackSerializer.js';
 import { CborSerializer } from 'wampy/CborSerializer.js';
-import { sign as signWampCra } from 'wampy/wampcra.js';
 import { silentLogger, type Logger } from '../log/logger.js';
+import { computeWcs, deriveKey } from '../wamp/crypto.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { CallTimeoutError, describeError, FatalClientError, NotConnectedError, toWampError, WampError } from './errors.js';
 import { webSocketClass, type TransportOptions } from './transport.js';
@@ -392,13 +392,27 @@ export class WampClient extends EventEmitter {
       case 'anonymous':
         return {};
       case 'wampcra': {
-        const sign = signWampCra(auth.secret);
+        const derived = new Map<string, string>();
         return {
           authid: auth.authid,
           authmethods: ['wampcra'],
+          // Synchronous on purpose: wampy sends the answer after awaiting this,
+          // on a socket it forgets when the connection closes meanwhile, and
+          // then throws where nobody catches it (the process dies). A
+          // synchronous answer leaves no room for the close in between.
           onChallenge: (method: string, extra: Record<string, unknown>) => {
             if (method !== 'wampcra') throw new Error(`router asked for ${method}, we offered wampcra`);
-            return sign(method, extra as { challenge: string; salt?: string; iterations?: number; keylen?: number });
+            const e = extra as { challenge?: unknown; salt?: unknown; iterations?: unknown; keylen?: unknown };
+            if (typeof e.challenge !== 'string') throw new Error('WAMP-CRA challenge without a challenge string');
+            let key = auth.secret;
+            if (typeof e.salt === 'string' && e.salt !== '') {
+              const iterations = typeof e.iterations === 'number' ? e.iterations : undefined;
+              const keylen = typeof e.keylen === 'number' ? e.keylen : undefined;
+              const id = `${e.salt}\u0000${iterations}\u0000${keylen}`;
+              key = derived.get(id) ?? deriveKey(auth.secret, e.salt, iterations, keylen);
+              derived.set(id, key);
+            }
+            return computeWcs(key, e.challenge);
           },
         };
       }

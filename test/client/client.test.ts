@@ -4,6 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pbkdf2Sync } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
 import { WampClient, type ClientOptions } from '../../src/client/client.js';
 import { CallTimeoutError, NotConnectedError, WampError } from '../../src/client/errors.js';
 import { Router } from '../../src/router/index.js';
@@ -163,5 +165,33 @@ test('a call in flight when the router dies fails at once with NotConnectedError
     await caller.close();
     await callee.close();
     await router.stop();
+  }
+});
+
+test('a router that dies while the client answers its WAMP-CRA challenge: the client retries, nothing crashes', async () => {
+  // a stand-in router: each connection gets a CHALLENGE, and the connection dies right after it
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: () => 'wamp.2.json' });
+  let challenged = 0;
+  server.on('connection', (ws) => {
+    ws.once('message', () => {
+      challenged++;
+      ws.send(JSON.stringify([4, 'wampcra', { challenge: JSON.stringify({ nonce: 'x', authid: 'plain', timestamp: new Date().toISOString() }) }]));
+      ws.terminate();
+    });
+  });
+  await new Promise((r) => server.once('listening', r));
+  const unhandled: unknown[] = [];
+  const onUnhandled = (err: unknown): void => void unhandled.push(err);
+  process.on('unhandledRejection', onUnhandled);
+  const c = new WampClient({ url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/ws`, realm: REALM, auth: { method: 'wampcra', authid: 'plain', secret: 'plain secret' }, reconnect: { initialDelay: 10, maxDelay: 20 } });
+  try {
+    void c.start().catch(() => undefined);
+    await waitFor('several challenges answered', () => challenged >= 5);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(unhandled.map(String), [], 'no unhandled rejection (it would end a component)');
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+    await c.close();
+    server.close();
   }
 });
