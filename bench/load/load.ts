@@ -203,8 +203,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   } finally {
     await watcher.close();
     for (const w of workers) if (w.child.connected) w.send({ type: 'stop' });
-    await Promise.all(workers.map((w) => (w.child.exitCode === null ? new Promise((r) => w.child.once('exit', r)) : null)));
+    await Promise.all(workers.map((w) => ended(w.child, 10_000)));
     router.child.kill('SIGTERM');
-    await new Promise((r) => (router.child.exitCode === null ? router.child.once('exit', r) : r(null)));
+    await ended(router.child, 10_000);
   }
+}
+
+/** Waits for a child to end; SIGKILL after `graceMs`. */
+async function ended(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const killer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await new Promise((r) => child.once('exit', r));
+  clearTimeout(killer);
 }
