@@ -124,7 +124,7 @@ export async function run(): Promise<void> {
   let caller: WampClient | undefined;
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   try {
-    const r = await spawnUntil([BIN, 'router', '--host', '127.0.0.1', '--ocs-port', '0', '--no-tls'], { WAMP_SECRET: secret }, /listening on (ws:\/\/\S+)/, 'the router');
+    const r = await spawnUntil([BIN, 'router', '--host', '127.0.0.1', '--ocs-port', '0', '--no-tls'], { WAMP_SECRET: secret, SISOCK_HUB_SECRET: secret }, /listening on (ws:\/\/\S+)/, 'the router');
     router = r.child;
     const url = r.match[1] as string;
     const n = await spawnUntil([NODE_PROCESS], { BENCH_ROUTER_URL: url, BENCH_SECRET: secret }, /ready (\S+) (\S+)/, 'the data node');

@@ -13,7 +13,8 @@ if (!url || !secret) {
   process.exit(2);
 }
 const connection = { url, realm: 'test_realm', auth: { method: 'wampcra' as const, authid: 'server', secret } };
-const hub = new Hub({ connection, probe: { interval: 0 } });
+// the hub joins as its own user (the router's SISOCK_HUB_SECRET is the same secret here)
+const hub = new Hub({ connection: { ...connection, auth: { method: 'wampcra', authid: 'hub', secret } }, probe: { interval: 0 } });
 await hub.start();
 const source = new SyntheticSource({ fields: 10, rate: 10, seconds: 86_400 });
 const node = new DataNodeServer({ source, connection, announceRetry: 3_600_000 });

@@ -9,12 +9,12 @@
 // the next one.
 import { EventEmitter } from 'node:events';
 import type { WebSocket } from 'ws';
-import { Wampy } from 'wampy';
+import { Errors as WampyErrors, Wampy } from 'wampy';
 import { JsonSerializer } from 'wampy/JsonSerializer.js';
 import { MsgpackSerializer } from 'wampy/MsgpackSerializer.js';
 import { CborSerializer } from 'wampy/CborSerializer.js';
-import { sign as signWampCra } from 'wampy/wampcra.js';
 import { silentLogger, type Logger } from '../log/logger.js';
+import { computeWcs, deriveKey } from '../wamp/crypto.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { CallTimeoutError, describeError, FatalClientError, NotConnectedError, toWampError, WampError } from './errors.js';
 import { webSocketClass, type TransportOptions } from './transport.js';
@@ -354,7 +354,7 @@ export class WampClient extends EventEmitter {
           // the router may not support canceling; the late answer is ignored
         }
       }
-      throw toWampError(err);
+      throw this.connectionLost(err, `the call to ${uri}`);
     } finally {
       if (timer) clearTimeout(timer);
       if (onAbort) options.signal?.removeEventListener('abort', onAbort);
@@ -369,8 +369,14 @@ export class WampClient extends EventEmitter {
     try {
       await w.publish(uri, payload, options.excludeMe === false ? { exclude_me: false } : {});
     } catch (err) {
-      throw toWampError(err);
+      throw this.connectionLost(err, `publishing ${uri}`);
     }
+  }
+
+  /** wampy fails what is in flight when the connection drops: that is a NotConnectedError, as before the call. */
+  private connectionLost(err: unknown, during: string): unknown {
+    if (err instanceof WampyErrors.WebsocketError) return new NotConnectedError(`lost the connection to ${this.url} during ${during}`);
+    return toWampError(err);
   }
 
   // ---- session lifecycle ----
@@ -386,13 +392,27 @@ export class WampClient extends EventEmitter {
       case 'anonymous':
         return {};
       case 'wampcra': {
-        const sign = signWampCra(auth.secret);
+        const derived = new Map<string, string>();
         return {
           authid: auth.authid,
           authmethods: ['wampcra'],
+          // Synchronous on purpose: wampy sends the answer after awaiting this,
+          // on a socket it forgets when the connection closes meanwhile, and
+          // then throws where nobody catches it (the process dies). A
+          // synchronous answer leaves no room for the close in between.
           onChallenge: (method: string, extra: Record<string, unknown>) => {
             if (method !== 'wampcra') throw new Error(`router asked for ${method}, we offered wampcra`);
-            return sign(method, extra as { challenge: string; salt?: string; iterations?: number; keylen?: number });
+            const e = extra as { challenge?: unknown; salt?: unknown; iterations?: unknown; keylen?: unknown };
+            if (typeof e.challenge !== 'string') throw new Error('WAMP-CRA challenge without a challenge string');
+            let key = auth.secret;
+            if (typeof e.salt === 'string' && e.salt !== '') {
+              const iterations = typeof e.iterations === 'number' ? e.iterations : undefined;
+              const keylen = typeof e.keylen === 'number' ? e.keylen : undefined;
+              const id = `${e.salt}\u0000${iterations}\u0000${keylen}`;
+              key = derived.get(id) ?? deriveKey(auth.secret, e.salt, iterations, keylen);
+              derived.set(id, key);
+            }
+            return computeWcs(key, e.challenge);
           },
         };
       }
@@ -459,7 +479,8 @@ export class WampClient extends EventEmitter {
       this.firstJoin.resolve();
     } catch (err) {
       clearTimeout(timeout);
-      this.sessionEnded(generation, transportError ?? err);
+      // an ABORT (e.g. wamp.error.not_authorized) becomes a WampError that says why
+      this.sessionEnded(generation, transportError ?? toWampError(err));
     }
   }
 

@@ -52,13 +52,18 @@ export function describeError(err: unknown): string {
   return String(err);
 }
 
-/** Converts a WAMP library's error (wampy, autobahn) into a WampError when it carries a URI. */
+/**
+ * Converts a WAMP library's error (wampy, autobahn) into a WampError when it
+ * carries a URI: an ERROR's first argument, or an ABORT's `details.message`,
+ * becomes the message.
+ */
 export function toWampError(err: unknown): unknown {
   if (err instanceof WampError || !err || typeof err !== 'object') return err;
-  const e = err as { errorUri?: unknown; argsList?: unknown; argsDict?: unknown; message?: unknown };
+  const e = err as { errorUri?: unknown; argsList?: unknown; argsDict?: unknown; message?: unknown; details?: { message?: unknown } };
   if (typeof e.errorUri !== 'string') return err;
   const args = Array.isArray(e.argsList) ? (e.argsList as unknown[]) : [];
-  const message = typeof args[0] === 'string' ? args[0] : typeof e.message === 'string' ? e.message : e.errorUri;
+  const aborted = typeof e.details?.message === 'string' ? e.details.message : undefined;
+  const message = typeof args[0] === 'string' ? args[0] : (aborted ?? (typeof e.message === 'string' ? e.message : e.errorUri));
   const kwargs = e.argsDict && typeof e.argsDict === 'object' ? (e.argsDict as Record<string, unknown>) : {};
   return new WampError(e.errorUri, message, args, kwargs);
 }

@@ -37,6 +37,13 @@ export interface HubOptions {
   requireCallerDisclosure?: boolean;
   /** ms to wait after `hub_ready` for announcements before discovering the rest (default 1000) */
   discoveryDelay?: number;
+  /**
+   * ms that a listed node whose session is gone (the router restarted, or
+   * the hub's connection blipped) has to announce itself again from a new
+   * session before it is dropped (default 3000): nodes back in time are
+   * never shown to consumers as gone and back.
+   */
+  staleGrace?: number;
   /** ms to keep retrying when another hub holds the hub's procedures (default 10000) */
   claimTimeout?: number;
 }
@@ -74,6 +81,7 @@ export class Hub {
   private readonly grace: ClaimGrace;
   private probeTimer: NodeJS.Timeout | null = null;
   private discoveryTimer: NodeJS.Timeout | null = null;
+  private staleTimer: NodeJS.Timeout | null = null;
   private readonly probing = new Set<string>();
   private disclosure: 'seen' | 'not seen yet' | 'missing' = 'not seen yet';
   private closed = false;
@@ -91,6 +99,11 @@ export class Hub {
           const final = this.grace.conflict();
           this.log[final ? 'error' : 'warn']({ err: describeError(err) }, final ? 'another hub is serving this realm' : 'hub procedures taken; retrying');
           return final;
+        }
+        if (err instanceof WampError && err.uri === WAMP_ERRORS.notAuthorized) {
+          // retrying cannot help: this user may not serve the hub's procedures (or read the meta API)
+          this.log.error({ err: describeError(err) }, 'the router does not let this user serve the hub');
+          return true;
         }
         return options.connection.isFatal?.(err) ?? false;
       },
@@ -116,6 +129,7 @@ export class Hub {
     this.closed = true;
     if (this.probeTimer) clearInterval(this.probeTimer);
     if (this.discoveryTimer) clearTimeout(this.discoveryTimer);
+    if (this.staleTimer) clearTimeout(this.staleTimer);
     await this.client.close();
   }
 
@@ -142,15 +156,29 @@ export class Hub {
   private async onSession(sessionId: number): Promise<void> {
     this.grace.reset();
     // After a router restart every session we knew is gone; after a blip of
-    // our own connection they may all still be there. Ask.
+    // our own connection they may all still be there. Ask. Nodes whose
+    // session is gone are coming back on new sessions (they announce on
+    // joining and on hub_ready): they keep their place for a grace period,
+    // and only those that did not announce again by then are dropped.
+    const stale: NodeEntry[] = [];
     for (const entry of this.registry.entries()) {
-      if (!(await this.sessionAlive(entry.session))) this.drop(entry, 'its session is gone');
+      if (!(await this.sessionAlive(entry.session))) stale.push(entry);
     }
     await this.client.publish(HUB.ready, []);
-    this.log.info({ session: sessionId, nodes: this.registry.size }, 'hub ready');
+    this.log.info({ session: sessionId, nodes: this.registry.size, stale: stale.length }, 'hub ready');
     if (this.discoveryTimer) clearTimeout(this.discoveryTimer);
     this.discoveryTimer = setTimeout(() => void this.discover(), this.options.discoveryDelay ?? 1000);
     this.discoveryTimer.unref();
+    if (this.staleTimer) clearTimeout(this.staleTimer);
+    this.staleTimer = null;
+    if (stale.length > 0) {
+      this.staleTimer = setTimeout(() => {
+        this.staleTimer = null;
+        for (const entry of stale) this.drop(entry, 'its session is gone and it did not announce itself again');
+        void this.discover();
+      }, this.options.staleGrace ?? 3000);
+      this.staleTimer.unref();
+    }
   }
 
   /** Lists data nodes from the router's registrations: any `consumer.<N>.get_fields` we do not know yet. */
@@ -211,17 +239,21 @@ export class Hub {
     const session = this.callerSession('data_node.add', details, sessionArg);
     const text = description ?? '';
     let outcome = this.registry.add(name, text, session);
+    let moved = false;
     if (outcome === 'taken') {
       const holder = this.registry.get(name)!;
-      // The holder may be a session that died while we could not hear its on_leave.
-      if (!(await this.sessionAlive(holder.session))) {
-        this.drop(holder, 'its session is gone');
+      // The holder may be a session that died while we could not hear its
+      // on_leave (a router restart): the node is back on a new session. It
+      // stays listed throughout; `added` tells consumers to look at it again.
+      if (!(await this.sessionAlive(holder.session)) && this.registry.get(name) === holder) {
+        this.registry.remove(name);
         outcome = this.registry.add(name, text, session);
+        moved = outcome === 'added';
       }
     }
     switch (outcome) {
       case 'added':
-        this.log.info({ node: name, session }, 'data node added');
+        this.log.info({ node: name, session }, moved ? 'data node announced itself again from a new session' : 'data node added');
         await this.announce(HUB.added, { name, description: text });
         return { args: [true] };
       case 'refreshed':
@@ -261,7 +293,10 @@ export class Hub {
   }
 
   private drop(entry: NodeEntry, why: string): void {
-    if (this.registry.remove(entry.name) === undefined) return;
+    // While its old session was being checked, the node may have announced
+    // itself again from a new one: that entry is not the one to drop.
+    if (this.registry.get(entry.name) !== entry) return;
+    this.registry.remove(entry.name);
     this.log.info({ node: entry.name, session: entry.session, why }, 'data node removed');
     void this.announce(HUB.subtracted, { name: entry.name, description: entry.description });
   }

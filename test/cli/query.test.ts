@@ -46,7 +46,7 @@ function rows(file: string, start: number, end: number): [number, number][] {
 
 before(async () => {
   router = await startRouter();
-  procs.push(await spawnSisock(['hub'], { env: serverEnv() }));
+  procs.push(await spawnSisock(['hub'], { env: { ...serverEnv(), WAMP_USER: 'hub', WAMP_SECRET: router.secrets.hub } }));
   procs.push(await spawnSisock(['node', 'weather'], { env: serverEnv() }));
   const c = new WampClient({ url: router.openUrl, realm: router.realm, reconnect: false });
   await c.start();

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backoffDelay } from '../../src/client/backoff.js';
+import { backoffDelay, DEFAULT_BACKOFF } from '../../src/client/backoff.js';
 import { ClaimGrace } from '../../src/client/claim.js';
 
 test('backoff grows exponentially up to its ceiling, jitter only shortens it', () => {
@@ -10,6 +10,11 @@ test('backoff grows exponentially up to its ceiling, jitter only shortens it', (
   const spread = new Set(Array.from({ length: 50 }, () => backoffDelay(5, o)));
   assert.ok(spread.size > 10, 'random jitter spreads the delays');
   for (const d of spread) assert.ok(d >= 500 && d <= 1000);
+});
+
+test('by default, after a long outage a client knocks at least every 2 s (so a system answers within 5 s of the router\'s return)', () => {
+  for (let attempt = 0; attempt < 50; attempt++) assert.ok(backoffDelay(attempt, DEFAULT_BACKOFF) <= 2000);
+  assert.equal(backoffDelay(0, DEFAULT_BACKOFF, () => 0), 250, 'the first retry comes quickly');
 });
 
 test('a name conflict becomes final only after the grace period, and a success resets it', () => {

@@ -4,11 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pbkdf2Sync } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
 import { WampClient, type ClientOptions } from '../../src/client/client.js';
-import { CallTimeoutError, WampError } from '../../src/client/errors.js';
+import { CallTimeoutError, NotConnectedError, WampError } from '../../src/client/errors.js';
 import { Router } from '../../src/router/index.js';
 import type { RouterConfig } from '../../src/router/config.js';
-import { testCa, testTls } from '../helpers/router.js';
+import { spawnRouter, testCa, testTls } from '../helpers/router.js';
 import { waitFor } from '../helpers/sisock.js';
 
 const REALM = 'test_realm';
@@ -61,8 +63,9 @@ test('joins with WAMP-CRA (plain and salted), ticket and anonymous; a wrong secr
       assert.ok(c.sessionId! > 0, auth.method);
       await c.close();
     }
-    await assert.rejects(joins({ url, realm: REALM, auth: { method: 'wampcra', authid: 'salty', secret: 'wrong' } }));
-    await assert.rejects(joins({ url, realm: 'no_such_realm' }));
+    // a refused join says why, with the router's error URI
+    await assert.rejects(joins({ url, realm: REALM, auth: { method: 'wampcra', authid: 'salty', secret: 'wrong' } }), (e: unknown) => e instanceof WampError && e.uri === 'wamp.error.not_authorized');
+    await assert.rejects(joins({ url, realm: 'no_such_realm' }), (e: unknown) => e instanceof WampError && e.uri === 'wamp.error.no_such_realm');
   } finally {
     await router.close();
   }
@@ -139,5 +142,56 @@ test('after the router comes back, registrations and subscriptions are restored 
   } finally {
     await c.close();
     await router.close();
+  }
+});
+
+test('a call in flight when the router dies fails at once with NotConnectedError', async () => {
+  const router = await spawnRouter({ noTls: true });
+  const callee = await joins({ url: router.openUrl, realm: REALM });
+  const caller = await joins({ url: router.openUrl, realm: REALM, reconnect: { initialDelay: 60_000, maxDelay: 60_000 } });
+  try {
+    await callee.register('observatory.x.hangs', () => new Promise(() => {}));
+    // no timeout: only the connection's end can finish this call
+    const pending = caller.call('observatory.x.hangs').then(
+      () => 'answered',
+      (err: unknown) => err,
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    router.kill('SIGKILL');
+    const err = await pending;
+    assert.ok(err instanceof NotConnectedError, `NotConnectedError, got ${String(err)}`);
+    assert.match(err.message, /observatory\.x\.hangs/);
+  } finally {
+    await caller.close();
+    await callee.close();
+    await router.stop();
+  }
+});
+
+test('a router that dies while the client answers its WAMP-CRA challenge: the client retries, nothing crashes', async () => {
+  // a stand-in router: each connection gets a CHALLENGE, and the connection dies right after it
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: () => 'wamp.2.json' });
+  let challenged = 0;
+  server.on('connection', (ws) => {
+    ws.once('message', () => {
+      challenged++;
+      ws.send(JSON.stringify([4, 'wampcra', { challenge: JSON.stringify({ nonce: 'x', authid: 'plain', timestamp: new Date().toISOString() }) }]));
+      ws.terminate();
+    });
+  });
+  await new Promise((r) => server.once('listening', r));
+  const unhandled: unknown[] = [];
+  const onUnhandled = (err: unknown): void => void unhandled.push(err);
+  process.on('unhandledRejection', onUnhandled);
+  const c = new WampClient({ url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/ws`, realm: REALM, auth: { method: 'wampcra', authid: 'plain', secret: 'plain secret' }, reconnect: { initialDelay: 10, maxDelay: 20 } });
+  try {
+    void c.start().catch(() => undefined);
+    await waitFor('several challenges answered', () => challenged >= 5);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(unhandled.map(String), [], 'no unhandled rejection (it would end a component)');
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+    await c.close();
+    server.close();
   }
 });

@@ -30,7 +30,7 @@ export function testTls(): TlsConfig {
 }
 
 /** Secrets of the default CRA users in the test router. */
-export const TEST_SECRETS = { server: PUBLIC_DEFAULT_SECRETS.server!, simonsobs: PUBLIC_DEFAULT_SECRETS.simonsobs! };
+export const TEST_SECRETS = { server: PUBLIC_DEFAULT_SECRETS.server!, simonsobs: PUBLIC_DEFAULT_SECRETS.simonsobs!, hub: PUBLIC_DEFAULT_SECRETS.hub! };
 
 export interface RouterUnderTest {
   router: Router;
@@ -41,8 +41,8 @@ export interface RouterUnderTest {
   tlsUrl: string;
   /** PEM of the CA that issued the secure listener's certificate */
   ca: string;
-  /** secrets of the CRA users "server" (role server) and "simonsobs" (role consumer) */
-  secrets: { server: string; simonsobs: string };
+  /** secrets of the CRA users "server" (role server), "simonsobs" (role consumer) and "hub" (role hub) */
+  secrets: { server: string; simonsobs: string; hub: string };
   close(): Promise<void>;
 }
 
@@ -53,24 +53,31 @@ export interface StartRouterOptions {
 }
 
 /**
- * Starts a router in this process on ephemeral ports of 127.0.0.1. With no
- * config: the sisock default (realm test_realm, roles server / consumer /
- * iocs_agent / iocs_controller / anonymous, CRA users server and simonsobs)
- * with both listeners. With a config: its listeners; openUrl and tlsUrl are
- * the first plain and the first TLS WebSocket URL ('' when there is none).
+ * The sisock default configuration (realm test_realm, roles server / hub /
+ * consumer / iocs_agent / iocs_controller / anonymous, CRA users server, hub
+ * and simonsobs with TEST_SECRETS) with both listeners on ephemeral ports of
+ * 127.0.0.1, the secure one with the test TLS material.
+ */
+export function defaultTestConfig(): RouterConfig {
+  return defaultRouterConfig({
+    host: '127.0.0.1',
+    tlsPort: 0,
+    ocsPort: 0,
+    realm: DEFAULT_REALM,
+    tls: testTls(),
+    serverSecret: TEST_SECRETS.server,
+    consumerSecret: TEST_SECRETS.simonsobs,
+    hubSecret: TEST_SECRETS.hub,
+  });
+}
+
+/**
+ * Starts a router in this process on ephemeral ports of 127.0.0.1, with
+ * `defaultTestConfig()` unless given a config. openUrl and tlsUrl are the
+ * first plain and the first TLS WebSocket URL ('' when there is none).
  */
 export async function startRouter(options: StartRouterOptions = {}): Promise<RouterUnderTest> {
-  const config =
-    options.config ??
-    defaultRouterConfig({
-      host: '127.0.0.1',
-      tlsPort: 0,
-      ocsPort: 0,
-      realm: DEFAULT_REALM,
-      tls: testTls(),
-      serverSecret: TEST_SECRETS.server,
-      consumerSecret: TEST_SECRETS.simonsobs,
-    });
+  const config = options.config ?? defaultTestConfig();
   const router = new Router(config, options.logger ? { logger: options.logger } : {});
   const addresses = await router.start();
   const urls = addresses.flatMap((a) => a.urls);
@@ -94,7 +101,7 @@ export interface RouterProcess {
   openPort: number;
   tlsPort: number;
   ca: string;
-  secrets: { server: string; simonsobs: string };
+  secrets: { server: string; simonsobs: string; hub: string };
   /** stderr so far (JSON log lines) */
   stderr(): string;
   /** sends a signal (SIGKILL for crash tests) */
@@ -130,7 +137,7 @@ export function spawnRouter(options: SpawnRouterOptions = {}): Promise<RouterPro
   args.push(...(options.args ?? []));
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, LOGLEVEL: process.env.LOGLEVEL ?? 'info', WAMP_SECRET: TEST_SECRETS.server, SISOCK_CONSUMER_SECRET: TEST_SECRETS.simonsobs, ...options.env },
+    env: { ...process.env, LOGLEVEL: process.env.LOGLEVEL ?? 'info', WAMP_SECRET: TEST_SECRETS.server, SISOCK_CONSUMER_SECRET: TEST_SECRETS.simonsobs, SISOCK_HUB_SECRET: TEST_SECRETS.hub, ...options.env },
   });
   let stdout = '';
   let stderr = '';

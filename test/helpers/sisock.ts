@@ -13,19 +13,21 @@ export interface SisockProcess {
   ready: string;
   stdout(): string;
   stderr(): string;
+  /** the stderr lines so far, parsed (JSON log lines; others as {msg: line}) */
+  logs(): Record<string, unknown>[];
   /** resolves with the exit code (null when killed by a signal) */
   exited: Promise<number | null>;
   kill(signal?: NodeJS.Signals): void;
-  /** SIGTERM, then SIGKILL after 5 s; resolves with the exit code */
-  stop(): Promise<number | null>;
+  /** SIGTERM (or `signal`), then SIGKILL after 5 s; resolves with the exit code */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
-  /** ms to wait for the first stdout line (default 15000) */
+  /** ms to wait for the first stdout line, or with untilExit for the exit (default 15000); then it is killed */
   timeout?: number;
-  /** resolve at exit instead of at the first stdout line (for commands expected to fail) */
+  /** resolve at exit instead of at the first stdout line (for commands expected to exit) */
   untilExit?: boolean;
   /** stdout text that means ready (default: any first line) */
   readyPattern?: RegExp;
@@ -38,7 +40,12 @@ process.once('exit', () => {
 
 /** Starts `sisock <args>` and resolves once it printed its ready line (or exited, with untilExit). */
 export function spawnSisock(args: string[], options: SpawnOptions = {}): Promise<SisockProcess> {
-  const child = spawn(process.execPath, [SISOCK_BIN, ...args], {
+  return spawnScript(SISOCK_BIN, args, options);
+}
+
+/** Starts `node <script> <args>` (e.g. a test fixture process), as spawnSisock does. */
+export function spawnScript(script: string, args: string[], options: SpawnOptions = {}): Promise<SisockProcess> {
+  const child = spawn(process.execPath, [script, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     cwd: options.cwd,
     env: { ...process.env, LOGLEVEL: process.env.LOGLEVEL ?? 'info', ...options.env },
@@ -60,27 +67,39 @@ export function spawnSisock(args: string[], options: SpawnOptions = {}): Promise
     ready,
     stdout: () => out,
     stderr: () => err,
+    logs: () => parseLogLines(err),
     exited,
     kill: (signal = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       const t = setTimeout(() => child.kill('SIGKILL'), 5000);
       const code = await exited;
       clearTimeout(t);
       return code;
     },
   });
-  if (options.untilExit) return exited.then(() => handle(out.split('\n')[0] ?? ''));
+  if (options.untilExit) {
+    return new Promise<SisockProcess>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`${script} ${args.join(' ')} did not exit in time; stdout: ${out}; stderr: ${err.slice(-2000)}`));
+      }, options.timeout ?? 15_000);
+      void exited.then(() => {
+        clearTimeout(timer);
+        resolve(handle(out.split('\n')[0] ?? ''));
+      });
+    });
+  }
   return new Promise<SisockProcess>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`sisock ${args.join(' ')} did not get ready; stdout: ${out}; stderr: ${err.slice(-2000)}`));
+      reject(new Error(`${script} ${args.join(' ')} did not get ready; stdout: ${out}; stderr: ${err.slice(-2000)}`));
     }, options.timeout ?? 15_000);
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`sisock ${args.join(' ')} exited with ${code} before ready; stderr: ${err.slice(-2000)}`));
+      reject(new Error(`${script} ${args.join(' ')} exited with ${code} before ready; stderr: ${err.slice(-2000)}`));
     });
     const check = (): void => {
       const line = options.readyPattern ? options.readyPattern.exec(out)?.[0] : out.includes('\n') ? out.split('\n')[0] : undefined;
@@ -90,6 +109,20 @@ export function spawnSisock(args: string[], options: SpawnOptions = {}): Promise
       resolve(handle(line));
     };
     child.stdout!.on('data', check);
+  });
+}
+
+/** Complete lines of a log stream, parsed as JSON where they are JSON. */
+export function parseLogLines(text: string): Record<string, unknown>[] {
+  const lines = text.split('\n');
+  lines.pop(); // the last one is incomplete (or empty)
+  return lines.filter((l) => l.trim() !== '').map((l) => {
+    try {
+      const v: unknown = JSON.parse(l);
+      return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : { msg: l };
+    } catch {
+      return { msg: l };
+    }
   });
 }
 

@@ -25,8 +25,13 @@ function serverEnv(): NodeJS.ProcessEnv {
   return { SISOCK_URL: router.tlsUrl, SISOCK_CA: TEST_TLS.caFile, WAMP_USER: 'server', WAMP_SECRET: router.secrets.server };
 }
 
+/** Environment of the hub, joining as its own user `hub`. */
+function hubEnv(): NodeJS.ProcessEnv {
+  return { ...serverEnv(), WAMP_USER: 'hub', WAMP_SECRET: router.secrets.hub };
+}
+
 function startHub(): Promise<SisockProcess> {
-  return spawnSisock(['hub', '--probe-interval', '0.5', '--probe-timeout', '2', '--claim-timeout', '5'], { env: serverEnv() });
+  return spawnSisock(['hub', '--probe-interval', '0.5', '--probe-timeout', '2', '--claim-timeout', '5'], { env: hubEnv() });
 }
 
 async function nodes(): Promise<DataNodeInfo[]> {

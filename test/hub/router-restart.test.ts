@@ -18,7 +18,7 @@ test('a router restarted mid-way ends up with the same nodes and working calls',
   let router: RouterProcess = await spawnRouter();
   cleanup.push(() => router.stop());
   const env = { SISOCK_URL: router.tlsUrl, SISOCK_CA: TEST_TLS.caFile, WAMP_USER: 'server', WAMP_SECRET: router.secrets.server };
-  const hub: SisockProcess = await spawnSisock(['hub', '--probe-interval', '0'], { env });
+  const hub: SisockProcess = await spawnSisock(['hub', '--probe-interval', '0'], { env: { ...env, WAMP_USER: 'hub', WAMP_SECRET: router.secrets.hub } });
   cleanup.push(() => hub.stop());
   const node: SisockProcess = await spawnSisock(['node', 'weather'], { env });
   cleanup.push(() => node.stop());

@@ -33,7 +33,7 @@ test('prefix matching is by characters: observatory. does not cover observatory'
   assert.equal(a.authorize('a', 'observatory', 'publish').allow, false);
 });
 
-test('the sisock default roles: anonymous is confined, server may do anything', () => {
+test('the sisock default roles: anonymous is confined, server may do anything but serve the hub', () => {
   const d = new Authorizer(defaultRoles());
   const may = (role: string, uri: string, action: 'call' | 'register' | 'publish' | 'subscribe'): boolean => d.authorize(role, uri, action).allow;
   assert.equal(may('anonymous', 'observatory.agent.feeds.x', 'publish'), true);
@@ -44,7 +44,9 @@ test('the sisock default roles: anonymous is confined, server may do anything', 
   assert.equal(may('anonymous', 'org.simonsobservatory.data_node.add', 'call'), false);
   assert.equal(may('anonymous', 'org.simonsobservatory.consumer.data_node_added', 'publish'), false);
   assert.equal(may('anonymous', 'wamp.session.on_leave', 'subscribe'), false);
-  assert.equal(may('server', 'org.simonsobservatory.data_node.add', 'register'), true);
+  assert.equal(may('server', 'org.simonsobservatory.data_node.add', 'register'), false);
+  assert.equal(may('hub', 'org.simonsobservatory.data_node.add', 'register'), true);
+  assert.equal(may('server', 'org.simonsobservatory.consumer.apex.get_data', 'register'), true);
   assert.equal(may('server', 'wamp.session.on_leave', 'subscribe'), true);
   assert.equal(may('consumer', 'org.simonsobservatory.consumer.apex.get_data', 'call'), true);
   assert.equal(may('consumer', 'org.simonsobservatory.consumer.apex.get_data', 'register'), false);

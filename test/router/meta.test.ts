@@ -1,10 +1,11 @@
 // The meta API: session join/leave events (the hub depends on on_leave),
 // wamp.session.*, wamp.registration.* and wamp.subscription.* procedures
-// and events, as the server role of the sisock default configuration.
+// and events, as the server role of the original's configuration
+// (everything; sisock's default lets no role kill sessions).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type autobahn from 'autobahn';
-import { startRouter, type RouterUnderTest } from '../helpers/router.js';
+import { defaultTestConfig, startRouter, type RouterUnderTest } from '../helpers/router.js';
 import { connectAutobahn, connectWampy, type AutobahnClient } from './clients.js';
 
 class EventLog {
@@ -40,7 +41,10 @@ describe('meta API', () => {
     connectAutobahn({ url: r.tlsUrl, realm: r.realm, ca: r.ca, serializer, authid: 'server', authmethods: ['wampcra'], secret: r.secrets.server });
 
   before(async () => {
-    r = await startRouter();
+    const config = defaultTestConfig();
+    const everything = { uri: '', match: 'prefix' as const, allow: { call: true, register: true, publish: true, subscribe: true } };
+    config.realms[0]!.roles = config.realms[0]!.roles.map((role) => (role.name === 'server' ? { name: 'server', permissions: [everything] } : role));
+    r = await startRouter({ config });
     watcher = await connectServer('msgpack');
     for (const topic of [
       'wamp.session.on_join',

@@ -68,8 +68,8 @@ describe('RPC', () => {
   });
 
   test('anonymous may not call outside what its role allows', async () => {
-    const reg = await server.session.register('org.simonsobservatory.data_node.add', () => true);
-    await rejectsWith(anon.session.call('org.simonsobservatory.data_node.add', ['x', 'y', 1]), 'wamp.error.not_authorized');
+    const reg = await server.session.register('org.simonsobservatory.data_node.reset', () => true);
+    await rejectsWith(anon.session.call('org.simonsobservatory.data_node.reset', ['x', 'y', 1]), 'wamp.error.not_authorized');
     await reg.unregister();
   });
 

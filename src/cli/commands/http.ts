@@ -12,6 +12,7 @@ import { WampUpstream } from '../../http/wamp-upstream.js';
 import { createLogger } from '../../log/logger.js';
 import { clientOptionsFrom, connectionOptions } from '../connection.js';
 import { formatHelp, parseCommandLine, UsageError, type OptionSpecs } from '../options.js';
+import { isLoopback } from '../router-defaults.js';
 import { untilStopped } from '../signals.js';
 
 /** The web monitor's build output, served when present. */
@@ -62,6 +63,12 @@ export async function run(argv: string[]): Promise<number> {
     if ((o.authUser === undefined) !== (o.authPassword === undefined)) {
       throw new UsageError('--auth-user and --auth-password go together');
     }
+    // an empty credential would lock everyone out, or look like protection that is not there
+    if (o.token === '') throw new UsageError('--token is empty: give a token of your own, or no --token');
+    if (o.authUser === '' || o.authPassword === '') throw new UsageError('--auth-user and --auth-password must not be empty');
+    if (!isLoopback(o.host) && o.token === undefined && o.authUser === undefined) {
+      log.warn({ host: o.host }, 'serving without credentials beyond loopback: whoever reaches this address may read every data node (--token or --auth-user protect it)');
+    }
     client = new WampClient(clientOptionsFrom(o, log.child({ part: 'wamp' })));
   } catch (err) {
     if (err instanceof UsageError) {
@@ -97,6 +104,8 @@ export async function run(argv: string[]): Promise<number> {
     await upstream.close();
     return 1;
   }
+  // handlers first: whoever reads the ready line may stop it at once
+  const stopped = untilStopped(client);
   const address = bridge.app.server.address();
   const port = typeof address === 'object' && address ? address.port : o.port;
   const host = o.host.includes(':') ? `[${o.host}]` : o.host;
@@ -105,7 +114,7 @@ export async function run(argv: string[]): Promise<number> {
     `sisock http: serving Grafana (SimpleJson and JSON) and the REST API on ${root}` +
       ` (router ${client.url}, realm ${client.realm})${monitorDir ? `; web monitor at ${root}monitor/` : ''}`,
   );
-  const how = await untilStopped(client);
+  const how = await stopped;
   await bridge.close();
   await upstream.close();
   return how === 'fatal' ? 1 : 0;

@@ -1,15 +1,18 @@
 // `sisock hub`: keeps the list of data node servers on the router until
 // SIGINT/SIGTERM. Exit codes: 0 stopped, 1 failed, 2 usage, 3 another hub
 // holds the hub's procedures.
-import { describeError } from '../../client/errors.js';
+import { describeError, WampError } from '../../client/errors.js';
 import { Hub } from '../../hub/hub.js';
 import { createLogger } from '../../log/logger.js';
 import { clientOptionsFrom, connectionOptions } from '../connection.js';
 import { formatHelp, parseCommandLine, UsageError, type OptionSpecs } from '../options.js';
+import { HUB_USER } from '../router-defaults.js';
 import { untilStopped } from '../signals.js';
 
 export const hubOptions = {
   ...connectionOptions,
+  // the hub's own user: sisock's default router lets no other serve the hub's procedures
+  user: { ...connectionOptions.user, default: HUB_USER },
   probeInterval: { flag: 'probe-interval', type: 'number', env: 'SISOCK_HUB_PROBE_INTERVAL', key: 'hub.probe_interval', default: 30, description: 'seconds between liveness probes of every data node; 0: no probe' },
   probeTimeout: { flag: 'probe-timeout', type: 'number', env: 'SISOCK_HUB_PROBE_TIMEOUT', key: 'hub.probe_timeout', default: 10, description: 'seconds a data node has to answer a probe' },
   requireCallerDisclosure: { flag: 'require-caller-disclosure', type: 'boolean', env: 'SISOCK_HUB_REQUIRE_DISCLOSURE', key: 'hub.require_caller_disclosure', default: false, description: "refuse add/subtract when the router does not disclose the caller's session" },
@@ -18,6 +21,7 @@ export const hubOptions = {
 
 export async function run(argv: string[]): Promise<number> {
   let hub: Hub;
+  let user: string;
   try {
     const parsed = parseCommandLine(hubOptions, argv);
     if (parsed.help) {
@@ -26,6 +30,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     const o = parsed.options;
     if (o.probeInterval < 0 || o.probeTimeout <= 0) throw new UsageError('--probe-interval must be >= 0 and --probe-timeout > 0');
+    user = o.user;
     const log = createLogger('hub');
     hub = new Hub({
       connection: clientOptionsFrom(o, log),
@@ -59,6 +64,14 @@ export async function run(argv: string[]): Promise<number> {
   }
   await hub.close();
   if (how === 'fatal') {
+    if (fatal instanceof WampError && fatal.uri === 'wamp.error.not_authorized') {
+      console.error(
+        `sisock hub: the router refuses user '${user}' as the hub (${describeError(fatal)}).\n` +
+          `With sisock's router the hub joins as user '${HUB_USER}' with the router's SISOCK_HUB_SECRET ` +
+          `(WAMP_USER=${HUB_USER}, WAMP_SECRET or --secret-file); with a crossbar config, as a user whose role may register the hub's procedures.`,
+      );
+      return 2;
+    }
     console.error(`sisock hub: ${describeError(fatal)}`);
     return /procedure_already_exists/.test(describeError(fatal)) ? 3 : 1;
   }

@@ -25,8 +25,9 @@ export const routerOptions = {
   tlsCert: { flag: 'tls-cert', type: 'string', env: 'SISOCK_TLS_CERT', key: 'router.tls_cert', description: `PEM certificate of the secure listener (default ${DEFAULT_TLS_CERT} when it exists)` },
   tlsCa: { flag: 'tls-ca', type: 'string', env: 'SISOCK_TLS_CA', key: 'router.tls_ca', description: 'PEM CA certificates: when given, clients of the secure listener must present a certificate issued by one of them' },
   realm: { flag: 'realm', type: 'string', env: 'SISOCK_REALM', key: 'router.realm', default: DEFAULT_REALM, description: 'name of the realm' },
-  serverSecret: { flag: 'server-secret', type: 'string', env: 'WAMP_SECRET', key: 'router.server_secret', default: PUBLIC_DEFAULT_SECRETS.server!, description: "WAMP-CRA secret of user 'server' (hub, data nodes); prefer the variable to the flag" },
+  serverSecret: { flag: 'server-secret', type: 'string', env: 'WAMP_SECRET', key: 'router.server_secret', default: PUBLIC_DEFAULT_SECRETS.server!, description: "WAMP-CRA secret of user 'server' (data nodes); prefer the variable to the flag" },
   consumerSecret: { flag: 'consumer-secret', type: 'string', env: 'SISOCK_CONSUMER_SECRET', key: 'router.consumer_secret', default: PUBLIC_DEFAULT_SECRETS.simonsobs!, description: "WAMP-CRA secret of user 'simonsobs' (the HTTP bridge)" },
+  hubSecret: { flag: 'hub-secret', type: 'string', env: 'SISOCK_HUB_SECRET', key: 'router.hub_secret', default: PUBLIC_DEFAULT_SECRETS.hub!, description: "WAMP-CRA secret of user 'hub', the only one that may serve the hub's procedures" },
   maxMessageSize: { flag: 'max-message-size', type: 'number', env: 'SISOCK_MAX_MESSAGE_SIZE', key: 'router.max_message_size', default: 64 * 1024 * 1024, description: 'largest WAMP message accepted, bytes' },
 } satisfies OptionSpecs;
 
@@ -93,6 +94,7 @@ export async function run(argv: string[]): Promise<number> {
         ...(tls ? { tls } : {}),
         serverSecret: o.serverSecret,
         consumerSecret: o.consumerSecret,
+        hubSecret: o.hubSecret,
       });
     }
     if (explicit.maxMessageSize !== undefined || config.limits?.maxMessageSize === undefined) {
@@ -102,7 +104,7 @@ export async function run(argv: string[]): Promise<number> {
     if (problems.length > 0) {
       throw new UsageError(
         `refusing to listen beyond loopback with public or empty secrets:\n  ${problems.join('\n  ')}\n` +
-          'set WAMP_SECRET and SISOCK_CONSUMER_SECRET (or the secrets of your config) to secrets of your own, or listen on 127.0.0.1',
+          'set WAMP_SECRET, SISOCK_CONSUMER_SECRET and SISOCK_HUB_SECRET (or the secrets of your config) to secrets of your own, or listen on 127.0.0.1',
       );
     }
   } catch (err) {
@@ -116,18 +118,20 @@ export async function run(argv: string[]): Promise<number> {
   const router = new Router(config, { logger: log });
   // from now on SIGINT/SIGTERM, or the death of the `sisock up` that started us, stop the router gracefully
   const stopped = untilStopped(new EventEmitter());
+  let addresses;
   try {
-    const addresses = await router.start();
-    for (const a of addresses) {
-      for (const url of a.urls) console.log(`sisock router: ${a.name} listening on ${url}`);
-      for (const url of a.httpUrls) console.log(`sisock router: ${a.name} HTTP bridge at ${url}`);
-    }
+    addresses = await router.start();
   } catch (err) {
     console.error(`sisock router: cannot listen: ${(err as Error).message}`);
     await router.close();
     return 1;
   }
 
+  // only now say where it listens: whoever reads that may stop it at once
+  for (const a of addresses) {
+    for (const url of a.urls) console.log(`sisock router: ${a.name} listening on ${url}`);
+    for (const url of a.httpUrls) console.log(`sisock router: ${a.name} HTTP bridge at ${url}`);
+  }
   await stopped;
   log.info('stopping');
   await router.close();

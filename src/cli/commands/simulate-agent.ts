@@ -82,12 +82,14 @@ export async function run(argv: string[]): Promise<number> {
     await client.close();
     return 1;
   }
+  // handlers first: whoever reads the ready line may stop it at once
+  const stopped = untilStopped(client);
   agent.start();
   console.log(
     `sisock simulate-agent: agent ${agent.address} publishing ${feeds.map((f) => `${agent.address}.feeds.${f.name} (${f.channels} channels, ${f.rate}/s, ${f.style})`).join(', ')} on ${client.url}`,
   );
   const timer = o.duration > 0 ? new Promise<'signal'>((r) => setTimeout(() => r('signal'), o.duration * 1000)) : null;
-  const how = await (timer ? Promise.race([untilStopped(client), timer]) : untilStopped(client));
+  const how = await (timer ? Promise.race([stopped, timer]) : stopped);
   await agent.stop();
   await client.close();
   console.log(`sisock simulate-agent: ${agent.published} publications sent`);

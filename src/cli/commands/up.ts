@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatHelp, parseCommandLine, UsageError, type OptionSpecs } from '../options.js';
+import { HUB_USER } from '../router-defaults.js';
 import { Supervisor, type PartSpec } from '../supervisor.js';
 
 /** While `sisock up` runs: the client settings of its system (a config file for the other commands). */
@@ -26,8 +27,10 @@ export interface UpContext {
   realm: string;
   /** absolute path of the CA file for wss, or undefined */
   caFile: string | undefined;
-  /** environment for a client joining as user 'server' (hub, data nodes) */
+  /** environment for a client joining as user 'server' (data nodes) */
   serverEnv: NodeJS.ProcessEnv;
+  /** environment for the hub, joining as its own user 'hub' */
+  hubEnv: NodeJS.ProcessEnv;
   /** environment for a client joining as user 'simonsobs' (consumer role: the HTTP bridge) */
   consumerEnv: NodeJS.ProcessEnv;
   /** the router's open URL, where OCS agents publish their feeds */
@@ -128,10 +131,21 @@ export async function run(argv: string[]): Promise<number> {
   // A WAMP_SECRET of the user's wins over the generated one.
   const serverSecret = process.env.WAMP_SECRET || secretFile(join(state, 'secrets', 'server'));
   const consumerSecret = process.env.SISOCK_CONSUMER_SECRET || secretFile(join(state, 'secrets', 'consumer'));
+  const hubSecret = process.env.SISOCK_HUB_SECRET || secretFile(join(state, 'secrets', 'hub'));
   const tls = o.noTls ? null : ensureTls(join(state, 'tls'), o.host, say);
 
   const names = ['router', 'hub', ...upParts.map((p) => p.name)];
   const supervisor = new Supervisor({ bin: BIN, out: process.stdout, err: process.stderr, width: Math.max(...names.map((n) => n.length)) });
+  // listen for Ctrl-C from the start: a signal while parts start stops them once they are up
+  const signaled = new Promise<void>((done) => {
+    const onSignal = (): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      done();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
   let stopping = false;
   const stop = async (): Promise<void> => {
     if (stopping) return;
@@ -146,7 +160,7 @@ export async function run(argv: string[]): Promise<number> {
       'router', '--host', o.host, '--realm', o.realm, '--ocs-port', String(ocsPort),
       ...(tls ? ['--tls-port', String(tlsPort), '--tls-key', tls.key, '--tls-cert', tls.cert] : ['--no-tls']),
     ];
-    const routerEnv = { WAMP_SECRET: serverSecret, SISOCK_CONSUMER_SECRET: consumerSecret };
+    const routerEnv = { WAMP_SECRET: serverSecret, SISOCK_CONSUMER_SECRET: consumerSecret, SISOCK_HUB_SECRET: hubSecret };
     await supervisor.start({ name: 'router', args: routerArgs(o.tlsPort, o.ocsPort), env: routerEnv });
     // The router prints one line per listener; give the second a moment.
     const urls = await waitForUrls(supervisor, tls !== null);
@@ -163,6 +177,7 @@ export async function run(argv: string[]): Promise<number> {
       realm: o.realm,
       caFile,
       serverEnv: { ...client, WAMP_USER: 'server', WAMP_SECRET: serverSecret },
+      hubEnv: { ...client, WAMP_USER: HUB_USER, WAMP_SECRET: hubSecret },
       consumerEnv: { ...client, WAMP_USER: 'simonsobs', WAMP_SECRET: consumerSecret },
       ocsUrl: ws,
       stateDir: state,
@@ -172,7 +187,7 @@ export async function run(argv: string[]): Promise<number> {
       JSON.stringify({ client: { url, realm: o.realm, user: 'server', secret_file: join(state, 'secrets', 'server'), ...(caFile ? { ca: caFile } : {}) } }, null, 2) + '\n',
       { mode: 0o600 },
     );
-    await supervisor.start({ name: 'hub', args: ['hub'], env: ctx.serverEnv });
+    await supervisor.start({ name: 'hub', args: ['hub'], env: ctx.hubEnv });
     await Promise.all(upParts.map((p) => supervisor.start({ name: p.name, ...p.spec(ctx) })));
 
     const width = Math.max(...names.map((n) => n.length));
@@ -189,15 +204,7 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
 
-  await new Promise<void>((done) => {
-    const onSignal = (): void => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      done();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  await signaled;
   await stop();
   return 0;
 }

@@ -34,7 +34,7 @@ export async function startStack(sources: DataNodeSource[] = []): Promise<Stack>
   let router: RouterProcess = await spawnRouter({ noTls: true, env: { LOGLEVEL: 'warn' } });
   const url = router.openUrl;
   const port = router.openPort;
-  const { server: serverSecret, simonsobs: consumerSecret } = router.secrets;
+  const { server: serverSecret, simonsobs: consumerSecret, hub: hubSecret } = router.secrets;
   const serverConnection: ClientOptions = {
     url,
     realm: 'test_realm',
@@ -44,7 +44,7 @@ export async function startStack(sources: DataNodeSource[] = []): Promise<Stack>
   const nodes = new Map<string, DataNodeServer>();
   let hub: Hub | null = null;
   const startHub = async (): Promise<void> => {
-    hub = new Hub({ connection: serverConnection, probe: { interval: 0 }, claimTimeout: 5000 });
+    hub = new Hub({ connection: { ...serverConnection, auth: { method: 'wampcra', authid: 'hub', secret: hubSecret } }, probe: { interval: 0 }, claimTimeout: 5000 });
     await hub.start();
   };
   await startHub();

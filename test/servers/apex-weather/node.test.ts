@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import type { WampClient } from '../../../src/client/client.js';
 import type { DataNodeServer } from '../../../src/datanode/server.js';
 import { ApexWeatherSource } from '../../../src/servers/apex-weather/source.js';
-import { captureLog, eventually } from '../helpers/log-capture.js';
-import { consumer, getData, getFields, serveNode, startRouter, strideBound, type RouterUnderTest } from '../helpers/wamp.js';
+import { captureLog } from '../../helpers/log-capture.js';
+import { waitFor } from '../../helpers/sisock.js';
+import { consumer, getData, getFields, serveNode, startRouter, strideBound, type RouterUnderTest } from '../../helpers/datanode.js';
 
 // Three daily files of humidity and temperature either side of 2018-01-01,
 // every 5 minutes; a "live" humidity file covering the last two hours.
@@ -133,14 +134,14 @@ test('a malformed line is logged and skipped; the rest of the file is served', a
 test('rows appended while served, and a new file, are served', async () => {
   const t1 = liveStart + 7200 - 30;
   appendFileSync(livePath, `${t1}.0 42.5\n`);
-  await eventually(async () => (await getData(c, 'apex_weather', ['humidity'], t1, t1 + 1)).data.humidity!.length === 1, 'appended row served');
+  await waitFor('appended row served', async () => (await getData(c, 'apex_weather', ['humidity'], t1, t1 + 1)).data.humidity!.length === 1);
   // the last row written before, and the new one (past the end in the file's name)
   const lastRow = liveStart + 7200 - 60;
   const reply = await getData(c, 'apex_weather', ['humidity'], lastRow, t1 + 1);
   assert.deepEqual(reply.data.humidity, [value('humidity', lastRow), 42.5]);
   const d = DAY0 - 86400;
   writeFileSync(join(dir, `APEX_winddirection_${d}_${d + 60}.dat`), `${d} 270\n${d + 60} 275.5\n`);
-  await eventually(async () => 'winddirection' in (await getFields(c, 'apex_weather', 1, 0))[0], 'new field listed');
+  await waitFor('new field listed', async () => 'winddirection' in (await getFields(c, 'apex_weather', 1, 0))[0]);
   assert.deepEqual((await getData(c, 'apex_weather', ['winddirection'], d, d + 120)).data.winddirection, [270, 275.5]);
 });
 
@@ -148,7 +149,7 @@ test('a file that goes away while served is skipped; the other files are still s
   const all = await getData(c, 'apex_weather', ['temperature'], DAY0, DAY0 + 3 * 86400);
   assert.equal(all.data.temperature!.length, 3 * 288);
   unlinkSync(join(dir, `APEX_temperature_${DAY0 + 86400}_${DAY0 + 2 * 86400 - STEP}.dat`));
-  await eventually(async () => (await getData(c, 'apex_weather', ['temperature'], DAY0, DAY0 + 3 * 86400)).data.temperature!.length === 2 * 288, 'the gone day skipped');
+  await waitFor('the gone day skipped', async () => (await getData(c, 'apex_weather', ['temperature'], DAY0, DAY0 + 3 * 86400)).data.temperature!.length === 2 * 288);
   const reply = await getData(c, 'apex_weather', ['temperature'], DAY0, DAY0 + 3 * 86400);
   const kept = rows.get('temperature')!.filter((t) => t < DAY0 + 86400 || (t >= DAY0 + 2 * 86400 && t < DAY0 + 3 * 86400));
   assert.deepEqual(reply.timeline.temperature!.t, kept);

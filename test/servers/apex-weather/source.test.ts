@@ -4,7 +4,8 @@ import { appendFileSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApexWeatherSource } from '../../../src/servers/apex-weather/source.js';
-import { captureLog, eventually } from '../helpers/log-capture.js';
+import { captureLog } from '../../helpers/log-capture.js';
+import { waitFor } from '../../helpers/sisock.js';
 import type { DataRequest } from '../../../src/datanode/source.js';
 
 // 2017-12-31T00:00:00Z: two daily files either side of a year boundary
@@ -106,13 +107,13 @@ test('rows appended to a file while it is served show up, reading only the new t
   const live = DAY0 + 3 * 86400;
   const path = join(dir, `APEX_humidity_${live}_${live + 86400}.dat`);
   writeFileSync(path, `${live} 1\n`);
-  await eventually(async () => (await source.getData(req(['humidity'], live, live + 86400))).length === 1, 'new file served');
+  await waitFor('new file served', async () => (await source.getData(req(['humidity'], live, live + 86400))).length === 1);
   const reads = source.cacheStats.fullReads;
   appendFileSync(path, `${live + 60} 2\n${live + 120} 3\n`);
-  await eventually(async () => {
+  await waitFor('appended rows served', async () => {
     const [tl] = await source.getData(req(['humidity'], live, live + 86400));
     return tl!.t.length === 3;
-  }, 'appended rows served');
+  });
   const [tl] = await source.getData(req(['humidity'], live, live + 86400));
   assert.deepEqual(Array.from(tl!.fields.get('humidity')! as ArrayLike<unknown>), [1, 2, 3]);
   assert.equal(source.cacheStats.fullReads, reads, 'no full re-read');

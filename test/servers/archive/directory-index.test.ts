@@ -4,7 +4,8 @@ import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, unlinkSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DirectoryIndex, type IndexChange } from '../../../src/servers/archive/directory-index.js';
-import { captureLog, eventually } from '../helpers/log-capture.js';
+import { captureLog } from '../../helpers/log-capture.js';
+import { waitFor } from '../../helpers/sisock.js';
 
 const parseName = (n: string) => (n.endsWith('.dat') ? n.slice(0, -4) : null);
 
@@ -23,13 +24,13 @@ test('the index follows files as they appear, grow, are renamed and go away, wit
   await index.start();
   assert.deepEqual([...index.entries()].map((e) => e.key), ['a']);
   writeFileSync(join(dir, 'b.dat'), '1 1\n');
-  await eventually(() => index.get('b.dat') !== undefined, 'b.dat indexed');
+  await waitFor('b.dat indexed', () => index.get('b.dat') !== undefined);
   appendFileSync(join(dir, 'a.dat'), '2 2\n');
-  await eventually(() => index.get('a.dat')?.size === 8, 'a.dat growth seen');
+  await waitFor('a.dat growth seen', () => index.get('a.dat')?.size === 8);
   renameSync(join(dir, 'b.dat'), join(dir, 'c.dat'));
-  await eventually(() => index.get('c.dat') !== undefined && index.get('b.dat') === undefined, 'rename seen');
+  await waitFor('rename seen', () => index.get('c.dat') !== undefined && index.get('b.dat') === undefined);
   unlinkSync(join(dir, 'a.dat'));
-  await eventually(() => index.get('a.dat') === undefined, 'removal seen');
+  await waitFor('removal seen', () => index.get('a.dat') === undefined);
   assert.deepEqual([...index.entries()].map((e) => e.name), ['c.dat']);
   assert.ok(changes.some(([n, c]) => n === 'a.dat' && c === 'modified'));
   assert.ok(changes.some(([n, c]) => n === 'b.dat' && c === 'removed'));
@@ -52,7 +53,7 @@ test('a directory that does not exist yet is logged once and picked up by a late
   assert.equal(index.size, 1);
   // and once found, it is watched
   writeFileSync(join(dir, 'y.dat'), '1 1\n');
-  await eventually(() => index.size === 2, 'y.dat indexed by the watcher');
+  await waitFor('y.dat indexed by the watcher', () => index.size === 2);
   index.close();
   rmSync(root, { recursive: true, force: true });
 });

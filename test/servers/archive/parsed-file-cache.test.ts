@@ -4,7 +4,7 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ParsedFileCache } from '../../../src/servers/archive/parsed-file-cache.js';
-import { captureLog } from '../helpers/log-capture.js';
+import { captureLog } from '../../helpers/log-capture.js';
 
 function setup(maxBytes = 1 << 20) {
   const dir = mkdtempSync(join(tmpdir(), 'sisock-cache-'));

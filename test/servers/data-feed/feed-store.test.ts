@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { FeedStore } from '../../../src/servers/data-feed/feed-store.js';
 import { fieldNames, selectorPart, subscriptionFor, topicMatches, type FeedSelector } from '../../../src/servers/data-feed/naming.js';
 import type { DataRequest } from '../../../src/datanode/source.js';
-import { captureLog } from '../helpers/log-capture.js';
+import { captureLog } from '../../helpers/log-capture.js';
 import { FIXTURES, fixture } from './fixtures.js';
 
 const all = (fields: string[]): DataRequest => ({ fields, start: 0, end: Infinity, minStride: null, maxPoints: null });

@@ -6,16 +6,15 @@ import { join } from 'node:path';
 import { WampClient } from '../../../src/client/client.js';
 import { SimulatedAgent, parseFeedSpec } from '../../../src/simulate/agent.js';
 import { FloatPreservingJsonSerializer } from '../../../src/simulate/float-json.js';
-import { eventually } from '../helpers/log-capture.js';
-import { runSisock, waitForLine, type RunningCommand } from '../helpers/node-process.js';
-import { consumer, getData, getFields, startRouter, strideBound, TEST_TLS, type RouterUnderTest } from '../helpers/wamp.js';
+import { spawnSisock, waitFor, type SisockProcess } from '../../helpers/sisock.js';
+import { consumer, getData, getFields, startRouter, strideBound, TEST_TLS, type RouterUnderTest } from '../../helpers/datanode.js';
 import { FIXTURES, fixture } from './fixtures.js';
 
 let router: RouterUnderTest;
 let spoolDir: string;
 let c: WampClient;
 let publisher: WampClient;
-const nodes: RunningCommand[] = [];
+const nodes: SisockProcess[] = [];
 /** sisock field name of node A (TARGET=sim1 FEED=temps) -> published [t, v] in publishing order */
 const published = new Map<string, [number, number][]>();
 
@@ -32,11 +31,8 @@ function nodeEnv(env: Record<string, string>): Record<string, string> {
   };
 }
 
-async function startNode(env: Record<string, string>): Promise<RunningCommand> {
-  const node = runSisock(['node', 'data-feed'], nodeEnv(env));
-  nodes.push(node);
-  await waitForLine(node, /serving data node/);
-  return node;
+function startNode(env: Record<string, string>): Promise<SisockProcess> {
+  return spawnSisock(['node', 'data-feed'], { env: nodeEnv(env), readyPattern: /serving data node/ });
 }
 
 const NODE_A = { TARGET: 'sim1', FEED: 'temps', NAME: 'sim1', BUFFER_TIME: '3600' };
@@ -65,7 +61,7 @@ async function runAgents(seconds: number, minSamples: number): Promise<void> {
   ];
   for (const a of agents) a.start();
   const started = Date.now();
-  await eventually(() => Date.now() - started >= seconds * 1000 && total() > minSamples, `${minSamples} samples published`, 60_000);
+  await waitFor(`${minSamples} samples published`, () => Date.now() - started >= seconds * 1000 && total() > minSamples, 60_000);
   await Promise.all(agents.map((a) => a.stop()));
 }
 
@@ -83,11 +79,12 @@ before(async () => {
   c = await consumer(router);
   publisher = new WampClient({ url: router.openUrl, realm: router.realm, serializer: new FloatPreservingJsonSerializer(), reconnect: false });
   await publisher.start();
-  await Promise.all([
+  // nodes[0] is node A
+  nodes.push(...(await Promise.all([
     startNode(NODE_A),
     startNode({ TARGET: 'sim1', FEED: 'temps', NAME: 'short', BUFFER_TIME: '2', SISOCK_SPOOL_MAX_MB: '0' }),
     startNode({ TARGET: '*', FEED: '*', NAME: 'everything', BUFFER_TIME: '1000000000', MAX_POINTS: '10', SISOCK_SPOOL_MAX_MB: '0' }),
-  ]);
+  ])));
   await runAgents(3, 150);
 });
 
@@ -102,7 +99,7 @@ after(async () => {
 test('fed by simulated agents, the node serves every published sample of its feed, in order, once', async () => {
   assert.deepEqual([...published.keys()].sort(), ['channel_00', 'channel_01', 'channel_02']);
   assert.ok(total() > 150, `${total()} samples published`);
-  await eventually(async () => (await served('sim1', 'channel_02')).length === published.get('channel_02')!.length, 'all samples arrived');
+  await waitFor('all samples arrived', async () => (await served('sim1', 'channel_02')).length === published.get('channel_02')!.length);
   const [fields, timelines] = await getFields(c, 'sim1', 1, 0);
   assert.deepEqual(Object.keys(fields).sort(), ['channel_00', 'channel_01', 'channel_02'], 'other feeds and agents ignored');
   assert.deepEqual(fields.channel_00, { description: null, timeline: 'observatory.sim1.channel_00', type: 'number', units: null });
@@ -135,7 +132,7 @@ test('one wildcard node follows every agent and feed, naming fields per agent an
     const fx = fixture(name);
     await publisher.publish(fx.topic, fx.publish_args);
   }
-  await eventually(async () => 'LSA22Z2.temperatures.channel_1_t' in (await getFields(c, 'everything', 1, 0))[0], 'fixtures arrived');
+  await waitFor('fixtures arrived', async () => 'LSA22Z2.temperatures.channel_1_t' in (await getFields(c, 'everything', 1, 0))[0]);
   const [fields] = await getFields(c, 'everything', 1, 0);
   for (const f of [
     'sim1.temps.channel_00',
@@ -161,9 +158,9 @@ test('malformed messages are logged and dropped; the buffer is kept', async () =
   await publisher.publish('observatory.sim1.feeds.temps', [[{ temps: { block_name: 'temps', timestamps: [1, 2], data: { channel_00: [1] } } }, feed]]);
   await publisher.publish('observatory.sim1.feeds.temps', [[{ temps: { block_name: 'temps', timestamps: [Date.now() / 1000], data: { channel_00: [{ x: 1 }] } } }, feed]]);
   const a = nodes[0]!;
-  await eventually(() => a.logs.filter((l) => l.msg === 'malformed feed message dropped').length === 3, 'three warnings logged');
+  await waitFor('three warnings logged', () => a.logs().filter((l) => l.msg === 'malformed feed message dropped').length === 3);
   assert.deepEqual(await served('sim1', 'channel_00'), before);
-  assert.match(String(a.logs.find((l) => l.msg === 'malformed feed message dropped')!.why), /expected one argument/);
+  assert.match(String(a.logs().find((l) => l.msg === 'malformed feed message dropped')!.why), /expected one argument/);
 });
 
 test('the buffer survives a restart of the node (clean stop, then a crash)', async () => {
@@ -173,7 +170,7 @@ test('the buffer survives a restart of the node (clean stop, then a crash)', asy
   assert.deepEqual(await served('sim1', 'channel_00'), expected, 'restored after SIGTERM');
   // more samples, then SIGKILL: what was flushed (all but the last second at most) comes back
   await runAgents(1.5, total() + 30);
-  await eventually(async () => (await served('sim1', 'channel_00')).length === published.get('channel_00')!.length, 'new samples arrived');
+  await waitFor('new samples arrived', async () => (await served('sim1', 'channel_00')).length === published.get('channel_00')!.length);
   await nodes[0]!.stop('SIGKILL');
   nodes[0] = await startNode(NODE_A);
   for (const [field, list] of published) {
@@ -184,14 +181,12 @@ test('the buffer survives a restart of the node (clean stop, then a crash)', asy
 });
 
 test('sisock simulate-agent publishes feeds a node picks up', async () => {
-  const agent = runSisock(['simulate-agent', '--agent-id', 'cli1', '--feed', 'x:2:5', '--buffer-time', '0.4', '--duration', '2'], {
-    CROSSBAR_HOST: '127.0.0.1',
-    CROSSBAR_OCS_PORT: new URL(router.openUrl).port,
-    SISOCK_REALM: router.realm,
+  const agent = await spawnSisock(['simulate-agent', '--agent-id', 'cli1', '--feed', 'x:2:5', '--buffer-time', '0.4', '--duration', '2'], {
+    env: { CROSSBAR_HOST: '127.0.0.1', CROSSBAR_OCS_PORT: new URL(router.openUrl).port, SISOCK_REALM: router.realm },
+    readyPattern: /agent observatory\.cli1 publishing/,
   });
-  await waitForLine(agent, /agent observatory\.cli1 publishing/);
   assert.equal(await agent.exited, 0);
-  assert.match(agent.stdout.join('\n'), /publications sent/);
+  assert.match(agent.stdout(), /publications sent/);
   const [fields] = await getFields(c, 'everything', 1, 0);
   assert.ok('cli1.x.channel_00' in fields && 'cli1.x.channel_01' in fields);
 });

@@ -5,9 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WampClient } from '../../../src/client/client.js';
 import { spawnRouter, TEST_TLS, type RouterProcess } from '../../helpers/router.js';
-import { eventually } from '../helpers/log-capture.js';
-import { runSisock, waitForLine } from '../helpers/node-process.js';
-import { getData } from '../helpers/wamp.js';
+import { spawnSisock, waitFor } from '../../helpers/sisock.js';
+import { getData } from '../../helpers/datanode.js';
 
 const feed = { agent_address: 'observatory.rr1', feed_name: 'temps', address: 'observatory.rr1.feeds.temps', record: true, session_id: '1.0' };
 
@@ -18,20 +17,25 @@ function block(ts: number[]) {
 test('a router crash and restart: the data-feed node keeps its buffer, subscribes again and serves new samples', async () => {
   const spool = mkdtempSync(join(tmpdir(), 'sisock-feed-rr-'));
   let router: RouterProcess = await spawnRouter();
-  const node = runSisock(['node', 'data-feed'], {
-    SISOCK_URL: router.tlsUrl,
-    SISOCK_CA: TEST_TLS.caFile,
-    WAMP_SECRET: router.secrets.server,
-    CROSSBAR_HOST: '127.0.0.1',
-    CROSSBAR_OCS_PORT: String(router.openPort),
-    TARGET: 'rr1',
-    FEED: 'temps',
-    NAME: 'rr1',
-    SISOCK_SPOOL_DIR: spool,
+  const node = await spawnSisock(['node', 'data-feed'], {
+    env: {
+      SISOCK_URL: router.tlsUrl,
+      SISOCK_CA: TEST_TLS.caFile,
+      WAMP_SECRET: router.secrets.server,
+      CROSSBAR_HOST: '127.0.0.1',
+      CROSSBAR_OCS_PORT: String(router.openPort),
+      TARGET: 'rr1',
+      FEED: 'temps',
+      NAME: 'rr1',
+      SISOCK_SPOOL_DIR: spool,
+    },
+    readyPattern: /serving data node 'rr1'/,
+  }).catch(async (err: unknown) => {
+    await router.stop();
+    throw err;
   });
   const clients: WampClient[] = [];
   try {
-    await waitForLine(node, /serving data node 'rr1'/);
     const client = new WampClient({ url: router.openUrl, realm: 'test_realm' });
     clients.push(client);
     await client.start();
@@ -45,22 +49,18 @@ test('a router crash and restart: the data-feed node keeps its buffer, subscribe
         return [];
       }
     };
-    await eventually(async () => (await served()).length === 3, 'first samples served');
+    await waitFor('first samples served', async () => (await served()).length === 3);
 
     router.kill('SIGKILL');
     await router.exited;
     router = await spawnRouter({ openPort: router.openPort, tlsPort: router.tlsPort });
     // everyone reconnects with backoff: the node (both its sessions) and this client
     const second = [now - 10, now - 9];
-    await eventually(
-      async () => {
+    await waitFor('new samples served after the restart', async () => {
         if (!client.joined) return false;
         await client.publish('observatory.rr1.feeds.temps', block(second)).catch(() => undefined);
         return (await served()).length === 5;
-      },
-      'new samples served after the restart',
-      30_000,
-    );
+      }, 30_000);
     assert.deepEqual(await served(), [...first, ...second], 'the buffer outlived the router; nothing doubled');
   } finally {
     for (const c of clients) await c.close();

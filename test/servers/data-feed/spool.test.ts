@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { FeedStore } from '../../../src/servers/data-feed/feed-store.js';
 import { FeedSpool } from '../../../src/servers/data-feed/spool.js';
 import type { DataRequest } from '../../../src/datanode/source.js';
-import { captureLog } from '../helpers/log-capture.js';
+import { captureLog } from '../../helpers/log-capture.js';
 
 const feed = { agent_address: 'observatory.A', feed_name: 'f', record: true };
 const selector = { addressRoot: 'observatory', target: 'A', feed: 'f' };

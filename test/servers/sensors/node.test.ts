@@ -4,13 +4,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { WampClient } from '../../../src/client/client.js';
-import { eventually } from '../helpers/log-capture.js';
-import { runSisock, waitForLine, type RunningCommand } from '../helpers/node-process.js';
-import { consumer, getData, getFields, startRouter, TEST_TLS, type RouterUnderTest } from '../helpers/wamp.js';
+import { spawnSisock, waitFor, type SisockProcess } from '../../helpers/sisock.js';
+import { consumer, getData, getFields, startRouter, TEST_TLS, type RouterUnderTest } from '../../helpers/datanode.js';
 
 let router: RouterUnderTest;
 let root: string;
-let node: RunningCommand;
+let node: SisockProcess;
 let c: WampClient;
 
 function write(rel: string, text: string) {
@@ -28,14 +27,10 @@ before(async () => {
   write('sys/class/hwmon/hwmon1/name', 'nct6775');
   write('sys/class/hwmon/hwmon1/fan2_input', '1330');
   // `sisock node sensors` as an operator runs it: real /proc, a sysfs tree of ours
-  node = runSisock(['node', 'sensors', '--sys-root', join(root, 'sys'), '--interval', '0.1', '--depth', '40'], {
-    SISOCK_URL: router.tlsUrl,
-    SISOCK_CA: TEST_TLS.caFile,
-    WAMP_SECRET: router.secrets.server,
-    SISOCK_REALM: router.realm,
-    MAX_POINTS: '8',
+  node = await spawnSisock(['node', 'sensors', '--sys-root', join(root, 'sys'), '--interval', '0.1', '--depth', '40'], {
+    env: { SISOCK_URL: router.tlsUrl, SISOCK_CA: TEST_TLS.caFile, WAMP_SECRET: router.secrets.server, SISOCK_REALM: router.realm, MAX_POINTS: '8' },
+    readyPattern: /serving data node 'sensors'/,
   });
-  await waitForLine(node, /serving data node 'sensors'/);
   c = await consumer(router);
 });
 
@@ -57,15 +52,15 @@ test('sisock node sensors serves hwmon, load and memory fields with units on one
 });
 
 test('relative times give the latest readings; a changed sensor shows up; MAX_POINTS caps the reply', async () => {
-  await eventually(async () => (await getData(c, 'sensors', ['coretemp_temp1'], -60, 0)).data.coretemp_temp1!.length >= 8, 'eight readings');
+  await waitFor('eight readings', async () => (await getData(c, 'sensors', ['coretemp_temp1'], -60, 0)).data.coretemp_temp1!.length >= 8);
   const reply = await getData(c, 'sensors', ['coretemp_temp1', 'memory_used'], -60, 0);
   const t = reply.timeline.t!.t;
   assert.ok(t.length <= 8, `MAX_POINTS=8 gave ${t.length}`);
   assert.ok(t[t.length - 1]! <= Date.now() / 1000 && t[0]! >= Date.now() / 1000 - 61);
   assert.ok((reply.data.memory_used as number[]).every((m) => m > 0));
   write('sys/class/hwmon/hwmon0/temp1_input', '71500');
-  await eventually(async () => {
+  await waitFor('the new temperature served', async () => {
     const d = (await getData(c, 'sensors', ['coretemp_temp1'], -1, 0)).data.coretemp_temp1 as number[];
     return d.at(-1) === 71.5;
-  }, 'the new temperature served');
+  });
 });

@@ -8,8 +8,9 @@ import type { DataNodeServer } from '../../../src/datanode/server.js';
 import { dayOfYearToUnix, parsePwvFileName, yearStart } from '../../../src/servers/ucsc-radiometer/file-names.js';
 import { UcscRadiometerSource } from '../../../src/servers/ucsc-radiometer/source.js';
 import { pwvRow, writeSyntheticPwvArchive } from '../../../src/servers/ucsc-radiometer/synthetic.js';
-import { captureLog, eventually } from '../helpers/log-capture.js';
-import { consumer, getData, getFields, serveNode, startRouter, strideBound, type RouterUnderTest } from '../helpers/wamp.js';
+import { captureLog } from '../../helpers/log-capture.js';
+import { waitFor } from '../../helpers/sisock.js';
+import { consumer, getData, getFields, serveNode, startRouter, strideBound, type RouterUnderTest } from '../../helpers/datanode.js';
 
 let router: RouterUnderTest;
 let dir: string;
@@ -100,7 +101,7 @@ test('a malformed line is logged and skipped; rows appended to today\'s file are
   const key = parsePwvFileName(todayPath.slice(todayPath.lastIndexOf('/') + 1))!;
   const x = key.doy + (now.getTime() / 1000 - 1800 - key.dayStart) / 86400;
   appendFileSync(todayPath, `${pwvRow(x, 2.25)}\n`);
-  await eventually(async () => (await getData(c, 'ucsc_radiometer', ['pwv'], -4 * 3600, 0)).data.pwv!.length === before + 1, 'appended row served');
+  await waitFor('appended row served', async () => (await getData(c, 'ucsc_radiometer', ['pwv'], -4 * 3600, 0)).data.pwv!.length === before + 1);
   const last = await getData(c, 'ucsc_radiometer', ['pwv'], -2400, 0);
   assert.deepEqual(last.data.pwv, [2.25]);
 });

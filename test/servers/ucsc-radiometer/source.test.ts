@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { dayOfYearToUnix, parsePwvFileName } from '../../../src/servers/ucsc-radiometer/file-names.js';
 import { UcscRadiometerSource } from '../../../src/servers/ucsc-radiometer/source.js';
 import { pwvRow, writeSyntheticPwvArchive } from '../../../src/servers/ucsc-radiometer/synthetic.js';
-import { captureLog, eventually } from '../helpers/log-capture.js';
+import { captureLog } from '../../helpers/log-capture.js';
+import { waitFor } from '../../helpers/sisock.js';
 import type { DataRequest } from '../../../src/datanode/source.js';
 
 const req = (start: number, end: number, fields = ['pwv']): DataRequest => ({ fields, start, end, minStride: null, maxPoints: null });
@@ -115,7 +116,7 @@ test('malformed lines are logged and skipped; today\'s file growing is followed'
   assert.deepEqual([...tl!.t], [day, day + 21600]);
   assert.equal(log.warnings(/malformed/).length, 1);
   appendFileSync(path, `${pwvRow(60.5, 3)}\n${pwvRow(60.75, NaN)}\n`);
-  await eventually(async () => (await source.getData(req(day, day + 86400)))[0]!.t.length === 3, 'appended row served');
+  await waitFor('appended row served', async () => (await source.getData(req(day, day + 86400)))[0]!.t.length === 3);
   const [grown] = await source.getData(req(day, day + 86400));
   assert.deepEqual(Array.from(grown!.fields.get('pwv') as ArrayLike<number>), [1, 2, 3]);
   assert.equal(source.cacheStats.fullReads, 1);

@@ -25,7 +25,7 @@ let node: SisockProcess;
 before(async () => {
   router = await startRouter();
   const connection = { url: router.tlsUrl, realm: router.realm, ca: router.ca, auth: { method: 'wampcra' as const, authid: 'server', secret: router.secrets.server } };
-  hub = new Hub({ connection, probe: { interval: 0 } });
+  hub = new Hub({ connection: { ...connection, auth: { method: 'wampcra', authid: 'hub', secret: router.secrets.hub } }, probe: { interval: 0 } });
   await hub.start();
   node = await spawnSisock(['node', 'weather'], { env: { SISOCK_URL: router.tlsUrl, SISOCK_CA: TEST_TLS.caFile, WAMP_USER: 'server', WAMP_SECRET: router.secrets.server } });
   await waitFor('the node to announce itself', () => hub.registry.size === 1);

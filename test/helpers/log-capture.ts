@@ -1,7 +1,7 @@
 // A real pino logger whose lines the test can read back.
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import type { Logger } from '../../../src/log/logger.js';
+import type { Logger } from '../../src/log/logger.js';
 
 export interface CapturedLog {
   logger: Logger;
@@ -24,13 +24,4 @@ export function captureLog(level = 'debug'): CapturedLog {
     lines,
     warnings: (match) => lines.filter((l) => (l.level as number) >= 40 && (!match || match.test(String(l.msg)))),
   };
-}
-
-/** polls `check` until it returns true (bounded, so a failure cannot hang the suite) */
-export async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`gave up waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }

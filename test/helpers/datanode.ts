@@ -1,12 +1,12 @@
-// The WAMP side of the servers' tests: a real router in this process, data
+// Data nodes in tests: a real router in this process, data
 // nodes put on it with the real DataNodeServer, consumers that call them
 // through the router like any client would.
-import { WampClient } from '../../../src/client/client.js';
-import { DataNodeServer } from '../../../src/datanode/server.js';
-import type { DataNodeSource } from '../../../src/datanode/source.js';
-import type { DataReply, FieldsReply } from '../../../src/protocol/types.js';
-import { dataNodeProcedures } from '../../../src/protocol/uris.js';
-import { startRouter, TEST_TLS, type RouterUnderTest } from '../../helpers/router.js';
+import { WampClient } from '../../src/client/client.js';
+import { DataNodeServer } from '../../src/datanode/server.js';
+import type { DataNodeSource } from '../../src/datanode/source.js';
+import type { DataReply, FieldsReply } from '../../src/protocol/types.js';
+import { dataNodeProcedures } from '../../src/protocol/uris.js';
+import { startRouter, TEST_TLS, type RouterUnderTest } from './router.js';
 
 export { startRouter, TEST_TLS, type RouterUnderTest };
 
