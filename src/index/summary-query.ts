@@ -24,11 +24,15 @@ export function pointBudget(span: number, minStride: number | null, maxPoints: n
   return budget;
 }
 
-/** Output bucket width (s) a request asks for: four points per min_stride... per bucket, as M4 does. */
-export function targetWidth(span: number, minStride: number | null, maxPoints: number | null): number {
+/**
+ * Output bucket width (s) a request asks for: a bucket gives up to
+ * `perBucket` points (4 for numbers, 2 for strings: first and last), so it
+ * spans that many strides, or that share of the span under a point cap.
+ */
+export function targetWidth(span: number, minStride: number | null, maxPoints: number | null, perBucket = POINTS_PER_BUCKET): number {
   let w = 0;
-  if (minStride !== null) w = POINTS_PER_BUCKET * minStride;
-  if (maxPoints !== null) w = Math.max(w, (POINTS_PER_BUCKET * span) / Math.max(1, maxPoints - 2));
+  if (minStride !== null) w = perBucket * minStride;
+  if (maxPoints !== null) w = Math.max(w, (perBucket * span) / Math.max(1, maxPoints - 2));
   return w;
 }
 

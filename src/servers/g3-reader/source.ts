@@ -156,24 +156,27 @@ export class G3ReaderSource implements DataNodeSource {
     const hi = Math.min(end, Math.max(...g.fieldGroups.map((fg) => fg.end)));
     const span = Math.max(0, hi - lo);
     const budget = pointBudget(span, minStride, maxPoints);
-    const width = targetWidth(span, minStride, maxPoints);
-    const minLevel = Math.max(...series.map((s) => s!.minLevel));
-    const level = chooseLevel(width, minLevel);
-    if (level === undefined) return undefined;
+    const plans = series.map((s) => {
+      const kind = s!.type === 'string' ? ('string' as const) : ('number' as const);
+      const width = targetWidth(span, minStride, maxPoints, kind === 'string' ? 2 : POINTS_PER_BUCKET);
+      return { s: s!, kind, width, level: chooseLevel(width, s!.minLevel) };
+    });
+    if (plans.some((p) => p.level === undefined)) return undefined;
     const out: TimelineSamples[] = [];
     const used: AnswerRoute['summaries'] = [];
     for (let i = 0; i < g.keys.length; i++) {
-      const s = series[i]!;
+      const { s, kind, width } = plans[i]!;
+      const level = plans[i]!.level!;
       const parts = await summaryBuckets(this.store, s, level, lo, hi);
       let k = Math.max(1, Math.ceil(width / LEVEL_WIDTHS[level]!));
       let merged = mergeToWidth(parts, level, k);
       // Few samples: the raw ones are the better answer (and as cheap).
       if (merged.count <= budget) return undefined;
-      let points = bucketPoints(merged.buckets, s.type === 'string' ? 'string' : 'number', start, end);
+      let points = bucketPoints(merged.buckets, kind, start, end);
       for (let pass = 0; points.t.length > budget && pass < 30; pass++) {
         k = Math.max(k + 1, Math.ceil((k * points.t.length) / Math.max(1, budget - 2 * POINTS_PER_BUCKET)));
         merged = mergeToWidth(parts, level, k);
-        points = bucketPoints(merged.buckets, s.type === 'string' ? 'string' : 'number', start, end);
+        points = bucketPoints(merged.buckets, kind, start, end);
       }
       if (points.t.length > budget) points = { t: points.t.subarray(0, budget), v: points.v instanceof Float64Array ? points.v.subarray(0, budget) : points.v.slice(0, budget) };
       const values: FieldSamples = s.type === 'bool' && points.v instanceof Float64Array ? Array.from(points.v, (x) => (x === x ? x !== 0 : null)) : points.v;
