@@ -10,22 +10,14 @@
 // file is never counted twice.
 import { randomUUID } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import {
-  compressionOf,
-  frameSamples,
-  G3FrameFile,
-  HkSchemaError,
-  scanG3File,
-  type BlockSamples,
-  type Column,
-  type FileScan,
-  type ScanIssue,
-} from '../g3/index.js';
+import { compressionOf, frameBlocks, G3FrameFile, HkSchemaError, scanG3File, type BlockLayout, type FileScan, type ScanIssue } from '../g3/index.js';
 import type { FieldType } from '../protocol/types.js';
+import { BlockReader } from './block-values.js';
 import { FileGroupBuilder, type DamagePolicy, type GroupRecord } from './file-groups.js';
 import type { CompatFeeds, FileStatus, FileUpdate, IndexStore, SeriesInfo, StoredFile, StoredSeries, SummaryChunk, TailFrame } from './store.js';
 import {
   accumulate,
+  bucketRuns,
   chunkOf,
   coarsen,
   decodeChunk,
@@ -36,7 +28,6 @@ import {
   type Bucket,
   type BucketMap,
   type SummaryKind,
-  type SummaryValues,
 } from './summaries.js';
 
 /** What a scan of a file found, besides the update itself. */
@@ -64,26 +55,6 @@ export function fieldTypeOf(cls: string | undefined): FieldType {
 
 function summaryKindOf(type: FieldType): SummaryKind {
   return type === 'string' ? 'string' : 'number';
-}
-
-/** A column as numbers or strings for the summaries (missing: NaN or ""). */
-function summaryValues(col: Column | undefined, kind: SummaryKind, n: number): SummaryValues {
-  if (kind === 'string') {
-    if (!col) return { kind, v: new Array<string>(n).fill('') };
-    if (col.dtype === 'str') return { kind, v: col.values };
-    return { kind, v: Array.from(col.values as ArrayLike<number | bigint>, (x) => String(x)) };
-  }
-  if (!col) return { kind, v: new Float64Array(n).fill(NaN) };
-  switch (col.dtype) {
-    case 'float64':
-      return { kind, v: col.values };
-    case 'int64':
-      return { kind, v: col.values instanceof Float64Array ? col.values : Float64Array.from(col.values, (x) => Number(x)) };
-    case 'bool':
-      return { kind, v: Float64Array.from(col.values) };
-    case 'str':
-      return { kind, v: new Float64Array(n).fill(NaN) };
-  }
 }
 
 interface SeriesAccumulator {
@@ -200,13 +171,14 @@ export class FileIndexer {
     const compat = new CompatCollector();
     const series = new Map<string, SeriesAccumulator>();
     let read = startOffset;
+    const reader = new BlockReader();
     let lastCrc: { offset: number; length: number; crc: number } | undefined;
 
     const scan: FileScan = await scanG3File(this.pathOf(r.name), {
       name: r.name,
       startOffset,
       firstFrameIndex: resume ? stored!.nextFrame : 0,
-      // frameSamples copies what it keeps, so buffers can be reused.
+      // Nothing of a frame is kept past onFrame, so buffers can be reused.
       reuseBuffers: true,
       onFrame: (frame, rec) => {
         if (r.signal?.aborted) throw new AbortedError(`indexing ${r.name} was stopped`);
@@ -218,19 +190,20 @@ export class FileIndexer {
         if (hk?.kind === 'status') for (const p of hk.providers) compat.provider(p.provId, p.description);
         const accepted = builder.frame(rec);
         if (accepted.length === 0 || hk?.kind !== 'data') return;
-        let blocks: BlockSamples[];
+        let blocks: BlockLayout[];
         try {
-          blocks = frameSamples(frame);
+          blocks = frameBlocks(frame);
         } catch (err) {
           if (err instanceof HkSchemaError) return; // the archive query will report it
           throw err;
         }
         for (const a of accepted) {
           const b = blocks[a.blockIndex];
-          if (!b) continue;
+          if (!b || b.count === 0) continue;
           const g = a.group;
-          compat.block(hk.provId, g.prefix, g.fields, b.t[0]!, b.t[b.t.length - 1]!);
-          this.addSamples(series, g, b, a.rate);
+          const t = reader.times(b);
+          compat.block(hk.provId, g.prefix, g.fields, t[0]!, t[t.length - 1]!);
+          this.addSamples(series, g, b, t, a.rate, reader);
         }
       },
     });
@@ -290,14 +263,15 @@ export class FileIndexer {
     };
   }
 
-  private addSamples(series: Map<string, SeriesAccumulator>, g: GroupRecord, b: BlockSamples, rate: number | undefined): void {
+  private addSamples(series: Map<string, SeriesAccumulator>, g: GroupRecord, b: BlockLayout, t: Float64Array, rate: number | undefined, reader: BlockReader): void {
+    const runs = bucketRuns(t);
     for (let i = 0; i < g.fields.length; i++) {
       const field = g.fields[i]!;
       const name = `${g.prefix}.${field}`;
       let acc = series.get(name);
       if (!acc) series.set(name, (acc = { type: fieldTypeOf(g.classes[i]), rate, fine: new Map() }));
       if (acc.rate === undefined) acc.rate = rate;
-      accumulate(acc.fine, b.t, summaryValues(b.fields.get(field), summaryKindOf(acc.type), b.t.length));
+      accumulate(acc.fine, t, reader.values(b.fields.get(field), summaryKindOf(acc.type), t.length), runs);
     }
   }
 
@@ -310,7 +284,8 @@ export class FileIndexer {
     const wanted: SeriesInfo[] = [...series].map(([name, s]) => ({ name, type: s.type, minLevel: minLevelFor(s.rate) }));
     const known: Map<string, StoredSeries> = await this.store.ensureSeries(wanted);
     // New buckets per level and chunk.
-    const fresh = new Map<string, { seriesId: number; level: number; chunk: number; kind: SummaryKind; buckets: Bucket[] }>();
+    const fresh = new Map<number, { seriesId: number; level: number; chunk: number; kind: SummaryKind; buckets: Bucket[]; merge: boolean }>();
+    const keyOf = (seriesId: number, level: number, chunk: number): number => (seriesId * LEVEL_WIDTHS.length + level) * 2 ** 24 + (chunk & 0xffffff);
     const fromChunk: (number | undefined)[] = LEVEL_WIDTHS.map(() => undefined);
     for (const [name, acc] of series) {
       const s = known.get(name);
@@ -318,23 +293,36 @@ export class FileIndexer {
       const kind = summaryKindOf(s.type);
       for (let level = s.minLevel; level < LEVEL_WIDTHS.length; level++) {
         const buckets = level === 0 ? acc.fine : coarsen(acc.fine.values(), 0, level);
+        let last: { chunk: number; buckets: Bucket[] } | undefined;
         for (const b of buckets.values()) {
           const chunk = chunkOf(b.n);
-          const key = `${s.id}/${level}/${chunk}`;
-          let c = fresh.get(key);
-          if (!c) fresh.set(key, (c = { seriesId: s.id, level, chunk, kind, buckets: [] }));
-          c.buckets.push(b);
-          if (fromChunk[level] === undefined || chunk < fromChunk[level]!) fromChunk[level] = chunk;
+          if (last?.chunk !== chunk) {
+            const key = keyOf(s.id, level, chunk);
+            let c = fresh.get(key);
+            if (!c) fresh.set(key, (c = { seriesId: s.id, level, chunk, kind, buckets: [], merge: false }));
+            last = c;
+            if (fromChunk[level] === undefined || chunk < fromChunk[level]!) fromChunk[level] = chunk;
+          }
+          last.buckets.push(b);
         }
       }
     }
     // A grown file: merge with the chunks it had.
     if (fileId !== undefined) {
       for (const old of await this.store.fileChunks(fileId, fromChunk)) {
-        const c = fresh.get(`${old.seriesId}/${old.level}/${old.chunk}`);
-        if (c) c.buckets.push(...decodeChunk(old.data).buckets);
+        const c = fresh.get(keyOf(old.seriesId, old.level, old.chunk));
+        if (c) {
+          c.buckets.push(...decodeChunk(old.data).buckets);
+          c.merge = true;
+        }
       }
     }
-    return [...fresh.values()].map((c) => ({ seriesId: c.seriesId, level: c.level, chunk: c.chunk, data: encodeChunk(c.kind, mergeBuckets([c.buckets])) }));
+    // Buckets of one scan are distinct; only chunks with stored buckets need merging.
+    return [...fresh.values()].map((c) => ({
+      seriesId: c.seriesId,
+      level: c.level,
+      chunk: c.chunk,
+      data: encodeChunk(c.kind, c.merge ? mergeBuckets([c.buckets]) : c.buckets.sort((a, b) => a.n - b.n)),
+    }));
   }
 }

@@ -96,9 +96,11 @@ export const MIGRATIONS: Record<Dialect, string[][]> = {
       `CREATE TABLE IF NOT EXISTS g3_series (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         name TEXT NOT NULL UNIQUE, type TEXT NOT NULL, min_level INTEGER NOT NULL)`,
+      // A rowid table: its rows hold chunks of several kB in their pages
+      // (a WITHOUT ROWID table would spill them to overflow pages).
       `CREATE TABLE IF NOT EXISTS g3_summaries (
         series_id INTEGER NOT NULL, level INTEGER NOT NULL, chunk INTEGER NOT NULL, file_id INTEGER NOT NULL, data BLOB NOT NULL,
-        PRIMARY KEY (series_id, level, chunk, file_id)) WITHOUT ROWID`,
+        UNIQUE (series_id, level, chunk, file_id))`,
       'CREATE INDEX IF NOT EXISTS g3_summaries_file ON g3_summaries (file_id)',
     ],
   ],

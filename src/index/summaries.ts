@@ -35,10 +35,11 @@ export const CHUNK_BUCKETS = 128;
 
 /**
  * A level is kept for a series only where its buckets hold at least this
- * many samples on average; below that, reading the raw frames costs about
- * as much as reading the summary.
+ * many samples on average. A bucket takes 72 bytes, a sample 8 to 16: finer
+ * levels would cost a large share of the archive's size, and the raw frames
+ * of so few samples are quick to read.
  */
-export const MIN_SAMPLES_PER_BUCKET = 16;
+export const MIN_SAMPLES_PER_BUCKET = 64;
 
 export type SummaryKind = 'number' | 'string';
 
@@ -153,8 +154,12 @@ export function bucketOf(t: number, level: number): number {
   return level === 0 ? fine : Math.floor(fine / (LEVEL_WIDTHS[level]! / LEVEL_WIDTHS[0]));
 }
 
-/** Adds samples (times `t`, values aligned with them) to `into`, in buckets of the finest level. */
-export function accumulate(into: BucketMap, t: Float64Array, values: SummaryValues): void {
+/**
+ * Runs of samples in one bucket of the finest level: [start, end, bucket
+ * number] triples. Computed once per block (its fields share the times).
+ */
+export function bucketRuns(t: Float64Array): Int32Array {
+  const out: number[] = [];
   const count = t.length;
   const width = LEVEL_WIDTHS[0];
   let i = 0;
@@ -163,11 +168,47 @@ export function accumulate(into: BucketMap, t: Float64Array, values: SummaryValu
     // Samples of a block are in time order: take the run in this bucket at once.
     let j = i + 1;
     while (j < count && Math.floor(t[j]! / width) === n) j++;
-    const part = statsOf(t, values, i, j, n);
-    const have = into.get(n);
-    if (have) mergeInto(have, part);
-    else into.set(n, part);
+    out.push(i, j, n);
     i = j;
+  }
+  return Int32Array.from(out);
+}
+
+/** Folds samples [i, j) into a bucket that already has some (same rules as mergeInto, sample by sample). */
+function foldInto(b: Bucket, t: Float64Array, values: SummaryValues, i: number, j: number): void {
+  b.count += j - i;
+  const v = values.v;
+  for (let k = i; k < j; k++) {
+    const tk = t[k]!;
+    if (tk < b.tFirst) {
+      b.tFirst = tk;
+      b.vFirst = v[k]!;
+    }
+    if (tk > b.tLast) {
+      b.tLast = tk;
+      b.vLast = v[k]!;
+    }
+    if (values.kind !== 'number') continue;
+    const x = values.v[k]!;
+    if (x !== x) continue;
+    if (!(b.vMin === b.vMin) || x < b.vMin || (x === b.vMin && tk < b.tMin)) {
+      b.vMin = x;
+      b.tMin = tk;
+    }
+    if (!(b.vMax === b.vMax) || x > b.vMax || (x === b.vMax && tk < b.tMax)) {
+      b.vMax = x;
+      b.tMax = tk;
+    }
+  }
+}
+
+/** Adds samples (times `t`, values aligned with them) to `into`, in buckets of the finest level. */
+export function accumulate(into: BucketMap, t: Float64Array, values: SummaryValues, runs: Int32Array = bucketRuns(t)): void {
+  for (let r = 0; r < runs.length; r += 3) {
+    const n = runs[r + 2]!;
+    const have = into.get(n);
+    if (have) foldInto(have, t, values, runs[r]!, runs[r + 1]!);
+    else into.set(n, statsOf(t, values, runs[r]!, runs[r + 1]!, n));
   }
 }
 
@@ -206,7 +247,7 @@ export function chunkOf(n: number): number {
 //
 // Little-endian: u8 format (1), u8 kind (0 number, 1 string), u16 0, u32
 // count n; then f64[n] tFirst, tLast; for numbers f64[n] tMin, tMax,
-// vFirst, vLast, vMin, vMax; then i32[n] bucket numbers, u32[n] counts; for
+// vFirst, vLast, vMin, vMax; then i32[n] bucket numbers, i32[n] counts; for
 // strings then, per bucket, first and last as u32 byte length + UTF-8.
 
 const FORMAT = 1;
@@ -214,42 +255,39 @@ const FORMAT = 1;
 export function encodeChunk(kind: SummaryKind, buckets: readonly Bucket[]): Uint8Array {
   const n = buckets.length;
   const floats = kind === 'number' ? 8 : 2;
-  let size = 8 + floats * 8 * n + 8 * n;
+  const f64 = new Float64Array(floats * n);
+  buckets.forEach((b, i) => {
+    f64[i] = b.tFirst;
+    f64[n + i] = b.tLast;
+    if (kind === 'number') {
+      f64[2 * n + i] = b.tMin;
+      f64[3 * n + i] = b.tMax;
+      f64[4 * n + i] = b.vFirst as number;
+      f64[5 * n + i] = b.vLast as number;
+      f64[6 * n + i] = b.vMin;
+      f64[7 * n + i] = b.vMax;
+    }
+  });
+  const ints = new Int32Array(2 * n);
+  buckets.forEach((b, i) => {
+    ints[i] = b.n;
+    ints[n + i] = b.count;
+  });
   let strings: Buffer[] | undefined;
+  let extra = 0;
   if (kind === 'string') {
     strings = [];
     for (const b of buckets) strings.push(Buffer.from(String(b.vFirst), 'utf8'), Buffer.from(String(b.vLast), 'utf8'));
-    for (const s of strings) size += 4 + s.length;
+    for (const s of strings) extra += 4 + s.length;
   }
-  const out = Buffer.alloc(size);
+  const out = Buffer.alloc(8 + f64.byteLength + ints.byteLength + extra);
   out.writeUInt8(FORMAT, 0);
   out.writeUInt8(kind === 'number' ? 0 : 1, 1);
   out.writeUInt32LE(n, 4);
-  let at = 8;
-  const column = (get: (b: Bucket) => number): void => {
-    for (const b of buckets) {
-      out.writeDoubleLE(get(b), at);
-      at += 8;
-    }
-  };
-  column((b) => b.tFirst);
-  column((b) => b.tLast);
-  if (kind === 'number') {
-    column((b) => b.tMin);
-    column((b) => b.tMax);
-    column((b) => b.vFirst as number);
-    column((b) => b.vLast as number);
-    column((b) => b.vMin);
-    column((b) => b.vMax);
-  }
-  for (const b of buckets) {
-    out.writeInt32LE(b.n, at);
-    at += 4;
-  }
-  for (const b of buckets) {
-    out.writeUInt32LE(b.count, at);
-    at += 4;
-  }
+  // Little-endian hosts (every one Node runs on in practice) copy the arrays as they are.
+  out.set(new Uint8Array(f64.buffer), 8);
+  out.set(new Uint8Array(ints.buffer), 8 + f64.byteLength);
+  let at = 8 + f64.byteLength + ints.byteLength;
   for (const s of strings ?? []) {
     out.writeUInt32LE(s.length, at);
     s.copy(out, at + 4);
@@ -269,43 +307,35 @@ export function decodeChunk(bytes: Uint8Array): { kind: SummaryKind; buckets: Bu
   const n = buf.readUInt32LE(4);
   const floats = kind === 'number' ? 8 : 2;
   if (buf.length < 8 + (floats + 1) * 8 * n) throw new SummaryFormatError('summary chunk is short');
-  const col = (k: number, i: number): number => buf.readDoubleLE(8 + (k * n + i) * 8);
-  const intsAt = 8 + floats * 8 * n;
-  const buckets: Bucket[] = new Array<Bucket>(n);
-  let at = intsAt + 8 * n;
+  // Aligned copies of the arrays (a stored value need not be aligned in memory).
+  const f64 = new Float64Array(floats * n);
+  new Uint8Array(f64.buffer).set(buf.subarray(8, 8 + f64.byteLength));
+  const ints = new Int32Array(2 * n);
+  new Uint8Array(ints.buffer).set(buf.subarray(8 + f64.byteLength, 8 + f64.byteLength + ints.byteLength));
+  let at = 8 + f64.byteLength + ints.byteLength;
+  const read = (): string => {
+    if (at + 4 > buf.length) throw new SummaryFormatError('summary chunk is short');
+    const len = buf.readUInt32LE(at);
+    if (at + 4 + len > buf.length) throw new SummaryFormatError('summary chunk is short');
+    const s = buf.toString('utf8', at + 4, at + 4 + len);
+    at += 4 + len;
+    return s;
+  };
+  const buckets = new Array<Bucket>(n);
   for (let i = 0; i < n; i++) {
-    const b: Bucket = {
-      n: buf.readInt32LE(intsAt + 4 * i),
-      count: buf.readUInt32LE(intsAt + 4 * n + 4 * i),
-      tFirst: col(0, i),
-      vFirst: NaN,
-      tLast: col(1, i),
-      vLast: NaN,
-      tMin: NaN,
-      vMin: NaN,
-      tMax: NaN,
-      vMax: NaN,
+    const number = kind === 'number';
+    buckets[i] = {
+      n: ints[i]!,
+      count: ints[n + i]!,
+      tFirst: f64[i]!,
+      vFirst: number ? f64[4 * n + i]! : read(),
+      tLast: f64[n + i]!,
+      vLast: number ? f64[5 * n + i]! : read(),
+      tMin: number ? f64[2 * n + i]! : NaN,
+      vMin: number ? f64[6 * n + i]! : NaN,
+      tMax: number ? f64[3 * n + i]! : NaN,
+      vMax: number ? f64[7 * n + i]! : NaN,
     };
-    if (kind === 'number') {
-      b.tMin = col(2, i);
-      b.tMax = col(3, i);
-      b.vFirst = col(4, i);
-      b.vLast = col(5, i);
-      b.vMin = col(6, i);
-      b.vMax = col(7, i);
-    } else {
-      const read = (): string => {
-        if (at + 4 > buf.length) throw new SummaryFormatError('summary chunk is short');
-        const len = buf.readUInt32LE(at);
-        if (at + 4 + len > buf.length) throw new SummaryFormatError('summary chunk is short');
-        const s = buf.toString('utf8', at + 4, at + 4 + len);
-        at += 4 + len;
-        return s;
-      };
-      b.vFirst = read();
-      b.vLast = read();
-    }
-    buckets[i] = b;
   }
   return { kind, buckets };
 }

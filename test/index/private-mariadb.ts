@@ -46,6 +46,8 @@ export async function startPrivateMariadb(): Promise<PrivateMariadb> {
         '--bind-address=127.0.0.1',
         `--socket=${join(dir, 'sock')}`,
         `--pid-file=${join(dir, 'pid')}`,
+        // Its own temporary folder: never touch the shared server's temporary tables.
+        `--tmpdir=${dir}`,
         `--user=${user}`,
         '--skip-grant-tables',
         '--skip-log-bin',
