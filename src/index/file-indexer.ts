@@ -14,7 +14,7 @@ import { compressionOf, frameBlocks, G3FrameFile, HkSchemaError, scanG3File, typ
 import type { FieldType } from '../protocol/types.js';
 import { BlockReader } from './block-values.js';
 import { FileGroupBuilder, type DamagePolicy, type GroupRecord } from './file-groups.js';
-import type { CompatFeeds, FileStatus, FileUpdate, IndexStore, SeriesInfo, StoredFile, StoredSeries, SummaryChunk, TailFrame } from './store.js';
+import type { CompatFeeds, FileStatus, FileUpdate, IndexStore, SeriesInfo, StoredFile, StoredSeries, SummaryChunk, SummaryDelta, TailFrame } from './store.js';
 import {
   accumulate,
   bucketRuns,
@@ -23,6 +23,7 @@ import {
   decodeChunk,
   encodeChunk,
   LEVEL_WIDTHS,
+  MERGED_FROM_LEVEL,
   mergeBuckets,
   minLevelFor,
   type Bucket,
@@ -222,7 +223,7 @@ export class FileIndexer {
     const groups = [...builder.touched.values()];
     for (const g of stillOpen) if (!builder.touched.has(g.n)) groups.push(g);
 
-    const summaries = await this.summaryChunks(series, resume ? stored!.id : undefined);
+    const { chunks: summaries, merged } = await this.summaryChunks(series, resume ? stored!.id : undefined);
     const tailIssue = scan.tail ? [{ file: r.name, kind: 'truncated' as const, offset: scan.tail.offset, frameIndex: undefined, message: `file ends inside a frame (still being written?): ${scan.tail.reason}` }] : [];
     const update: FileUpdate = {
       name: r.name,
@@ -243,6 +244,7 @@ export class FileIndexer {
       },
       groups,
       summaries,
+      merged,
       compat: { ...this.compatKey(r.name), scanned: status === 'ok', feeds: compat.rows() },
     };
     return { mode, update, bytes: Math.max(0, scan.endOffset - startOffset), frames: scan.frames.length, ...(reason ? { reason } : {}) };
@@ -259,6 +261,7 @@ export class FileIndexer {
       file: { size: r.size, mtimeMs: r.mtimeMs, status: 'unreadable', endOffset: 0, nextFrame: 0, tail: null, issues: [], error, state: { sessionId: null, providers: [], nextGroup: 0, closed: 0, stopped: false } },
       groups: [],
       summaries: [],
+      merged: [],
       compat: { ...this.compatKey(r.name), scanned: false, feeds: [] },
     };
   }
@@ -279,8 +282,8 @@ export class FileIndexer {
    * The summary chunks this scan changes: every level a series keeps, from
    * the new buckets, merged with what the file already had in those chunks.
    */
-  private async summaryChunks(series: Map<string, SeriesAccumulator>, fileId: number | undefined): Promise<SummaryChunk[]> {
-    if (series.size === 0) return [];
+  private async summaryChunks(series: Map<string, SeriesAccumulator>, fileId: number | undefined): Promise<{ chunks: SummaryChunk[]; merged: SummaryDelta[] }> {
+    if (series.size === 0) return { chunks: [], merged: [] };
     const wanted: SeriesInfo[] = [...series].map(([name, s]) => ({ name, type: s.type, minLevel: minLevelFor(s.rate) }));
     const known: Map<string, StoredSeries> = await this.store.ensureSeries(wanted);
     // New buckets per level and chunk.
@@ -307,6 +310,9 @@ export class FileIndexer {
         }
       }
     }
+    // What is new goes to the chunks merged across files as it is.
+    const merged: SummaryDelta[] = [];
+    for (const c of fresh.values()) if (c.level >= MERGED_FROM_LEVEL) merged.push({ seriesId: c.seriesId, level: c.level, chunk: c.chunk, kind: c.kind, buckets: [...c.buckets] });
     // A grown file: merge with the chunks it had.
     if (fileId !== undefined) {
       for (const old of await this.store.fileChunks(fileId, fromChunk)) {
@@ -318,11 +324,12 @@ export class FileIndexer {
       }
     }
     // Buckets of one scan are distinct; only chunks with stored buckets need merging.
-    return [...fresh.values()].map((c) => ({
+    const chunks = [...fresh.values()].map((c) => ({
       seriesId: c.seriesId,
       level: c.level,
       chunk: c.chunk,
       data: encodeChunk(c.kind, c.merge ? mergeBuckets([c.buckets]) : c.buckets.sort((a, b) => a.n - b.n)),
     }));
+    return { chunks, merged };
   }
 }

@@ -23,8 +23,9 @@ import {
   type StoredFile,
   type StoredSeries,
   type SummaryChunk,
+  type SummaryDelta,
 } from './store.js';
-import { levelIndex, levelWidth } from './summaries.js';
+import { addToChunk, levelIndex, levelWidth, mergeChunks, MERGED_FROM_LEVEL } from './summaries.js';
 
 export interface MysqlStoreOptions {
   host: string;
@@ -305,6 +306,7 @@ export class MysqlStore implements IndexStore {
           );
           id = res.insertId;
         }
+        const before = u.replace && row ? await this.mergedKeysOf(c, id) : [];
         if (u.replace && row) await this.dropContent(c, id, u.compat.path, u.compat.filename);
         await this.insertRows(
           c,
@@ -318,11 +320,50 @@ export class MysqlStore implements IndexStore {
           'ON DUPLICATE KEY UPDATE data = VALUES(data)',
           u.summaries.map((s) => [s.seriesId, levelWidth(s.level), s.chunk, id, s.data]),
         );
+        if (u.replace && row) {
+          const keys = new Map(before.map((k) => [`${k.seriesId}/${k.level}/${k.chunk}`, k]));
+          for (const s of u.summaries) if (s.level >= MERGED_FROM_LEVEL) keys.set(`${s.seriesId}/${s.level}/${s.chunk}`, s);
+          await this.recomputeMerged(c, [...keys.values()]);
+        } else await this.addToMerged(c, u.merged);
         await this.writeCompat(c, u);
         const [stored] = await c.execute<RowDataPacket[]>('SELECT * FROM g3_files WHERE id = ?', [id]);
         return fileFromRow(stored[0] as FileRow);
       }),
     );
+  }
+
+  /** Series, level and chunk of a file's chunks that are also kept merged. */
+  private async mergedKeysOf(c: PoolConnection, fileId: number): Promise<{ seriesId: number; level: number; chunk: number }[]> {
+    const [rows] = await c.execute<RowDataPacket[]>('SELECT series_id, level, chunk FROM g3_summaries WHERE file_id = ? AND level >= ?', [fileId, levelWidth(MERGED_FROM_LEVEL)]);
+    return rows.map((r) => ({ seriesId: Number(r.series_id), level: levelIndex(Number(r.level)), chunk: Number(r.chunk) }));
+  }
+
+  /** Adds new buckets to the merged chunks (read, merged and written back under the transaction's locks). */
+  private async addToMerged(c: PoolConnection, deltas: SummaryDelta[]): Promise<void> {
+    for (const part of slices(deltas, 200)) {
+      const [rows] = await c.query<RowDataPacket[]>(
+        `SELECT series_id, level, chunk, data FROM g3_summaries WHERE file_id = 0 AND (series_id, level, chunk) IN (${part.map(() => '(?, ?, ?)').join(', ')}) FOR UPDATE`,
+        part.flatMap((d) => [d.seriesId, levelWidth(d.level), d.chunk]),
+      );
+      const old = new Map(rows.map((r) => [`${Number(r.series_id)}/${Number(r.level)}/${Number(r.chunk)}`, r.data as Uint8Array]));
+      await this.insertRows(
+        c,
+        'INSERT INTO g3_summaries (series_id, level, chunk, file_id, data)',
+        'ON DUPLICATE KEY UPDATE data = VALUES(data)',
+        part.map((d) => [d.seriesId, levelWidth(d.level), d.chunk, 0, addToChunk(old.get(`${d.seriesId}/${levelWidth(d.level)}/${d.chunk}`), d.kind, d.buckets)]),
+      );
+    }
+  }
+
+  /** Makes merged chunks again from every file's (after a file was replaced or removed). */
+  private async recomputeMerged(c: PoolConnection, keys: { seriesId: number; level: number; chunk: number }[]): Promise<void> {
+    for (const k of keys) {
+      const w = levelWidth(k.level);
+      const [rows] = await c.execute<RowDataPacket[]>('SELECT data FROM g3_summaries WHERE series_id = ? AND level = ? AND chunk = ? AND file_id <> 0', [k.seriesId, w, k.chunk]);
+      const merged = mergeChunks(rows.map((r) => r.data as Uint8Array));
+      if (merged) await c.query('INSERT INTO g3_summaries (series_id, level, chunk, file_id, data) VALUES (?, ?, ?, 0, ?) ON DUPLICATE KEY UPDATE data = VALUES(data)', [k.seriesId, w, k.chunk, merged]);
+      else await c.execute('DELETE FROM g3_summaries WHERE series_id = ? AND level = ? AND chunk = ? AND file_id = 0', [k.seriesId, w, k.chunk]);
+    }
   }
 
   private async dropContent(c: PoolConnection, id: number, path: string, filename: string): Promise<void> {
@@ -369,8 +410,10 @@ export class MysqlStore implements IndexStore {
     await this.guard('removing a file', () =>
       this.transaction(async (c) => {
         await c.query('UPDATE g3_generation SET generation = generation + 1 WHERE id = 1');
+        const keys = await this.mergedKeysOf(c, id);
         await this.dropContent(c, id, compat.path, compat.filename);
         await c.execute('DELETE FROM g3_files WHERE id = ?', [id]);
+        await this.recomputeMerged(c, keys);
       }),
     );
   }
@@ -414,7 +457,10 @@ export class MysqlStore implements IndexStore {
 
   async summaryChunks(seriesId: number, level: number, from: number, to: number): Promise<Uint8Array[]> {
     return this.guard('reading summaries', async () => {
-      const rows = await this.rows<{ data: Uint8Array }>('SELECT data FROM g3_summaries WHERE series_id = ? AND level = ? AND chunk BETWEEN ? AND ?', [seriesId, levelWidth(level), from, to]);
+      const rows = await this.rows<{ data: Uint8Array }>(
+        `SELECT data FROM g3_summaries WHERE series_id = ? AND level = ? AND chunk BETWEEN ? AND ? AND file_id ${level >= MERGED_FROM_LEVEL ? '= 0' : '<> 0'}`,
+        [seriesId, levelWidth(level), from, to],
+      );
       return rows.map((r) => r.data);
     });
   }

@@ -8,6 +8,7 @@
 import type { ScanIssue } from '../g3/index.js';
 import type { FieldType } from '../protocol/types.js';
 import type { BookkeepingState, GroupEntry, GroupRecord } from './file-groups.js';
+import type { Bucket, SummaryKind } from './summaries.js';
 
 /** ok: complete as far as anyone can tell; truncated: ends inside a frame; corrupt: damaged frames; unreadable: could not be read at all. */
 export type FileStatus = 'ok' | 'truncated' | 'corrupt' | 'unreadable';
@@ -65,6 +66,15 @@ export interface SummaryChunk {
   data: Uint8Array;
 }
 
+/** New buckets of one series, level and chunk, to add to the chunk merged across files. */
+export interface SummaryDelta {
+  seriesId: number;
+  level: number;
+  chunk: number;
+  kind: SummaryKind;
+  buckets: Bucket[];
+}
+
 /** Rows of the original scanner's tables for one file. */
 export interface CompatFeeds {
   /** Directory of the file (absolute) and its base name, as the original stored them. */
@@ -87,6 +97,12 @@ export interface FileUpdate {
   groups: GroupRecord[];
   /** Summary chunks of this file (upserted; chunks carry their series ids). */
   summaries: SummaryChunk[];
+  /**
+   * What this scan adds to the chunks merged across files (levels from
+   * MERGED_FROM_LEVEL on). With `replace`, the store recomputes those
+   * chunks from every file's chunks instead.
+   */
+  merged: SummaryDelta[];
   compat: CompatFeeds;
 }
 
@@ -158,6 +174,9 @@ export interface IndexStore {
   catalogGroups(fileIds: readonly number[]): Promise<CatalogGroup[]>;
   series(): Promise<StoredSeries[]>;
   groupEntries(groupIds: readonly number[]): Promise<Map<number, GroupEntry[]>>;
-  /** Chunks of a series and level with chunk numbers in [from, to], every file's. */
+  /**
+   * Chunks of a series and level with chunk numbers in [from, to]: one per
+   * chunk (merged across files) from MERGED_FROM_LEVEL on, every file's below.
+   */
   summaryChunks(seriesId: number, level: number, from: number, to: number): Promise<Uint8Array[]>;
 }

@@ -30,6 +30,14 @@ export function levelIndex(width: number): number {
   return i;
 }
 
+/**
+ * From this level on, the index also keeps each chunk merged across files
+ * (stored under file 0), so a query over a long range reads a few rows
+ * instead of one per file. Finer levels are read per file: a range they
+ * serve spans a few days at most.
+ */
+export const MERGED_FROM_LEVEL = 2;
+
 /** Buckets per stored chunk (one row per series, level, chunk and file). */
 export const CHUNK_BUCKETS = 128;
 
@@ -338,4 +346,16 @@ export function decodeChunk(bytes: Uint8Array): { kind: SummaryKind; buckets: Bu
     };
   }
   return { kind, buckets };
+}
+
+/** A merged chunk with `delta` (new samples) added; `old` is the stored chunk, if any. */
+export function addToChunk(old: Uint8Array | undefined, kind: SummaryKind, delta: readonly Bucket[]): Uint8Array {
+  return encodeChunk(kind, mergeBuckets(old ? [decodeChunk(old).buckets, delta] : [delta]));
+}
+
+/** Several files' chunks of one series, level and chunk number merged into one (undefined for none). */
+export function mergeChunks(chunks: readonly Uint8Array[]): Uint8Array | undefined {
+  if (chunks.length === 0) return undefined;
+  const decoded = chunks.map(decodeChunk);
+  return encodeChunk(decoded[0]!.kind, mergeBuckets(decoded.map((d) => d.buckets)));
 }

@@ -35,6 +35,8 @@ export interface StoreFactory {
   make(): Promise<IndexStore>;
   /** Another connection to the last index made (a second process would open it so). */
   again(): IndexStore;
+  /** The last index made: its file (SQLite) or database name (MariaDB). */
+  name(): string;
   /** Runs SQL on the last index made (to look at the original scanner's tables). */
   sql(query: string): Promise<Record<string, unknown>[]>;
   cleanup(): Promise<void>;
@@ -53,6 +55,7 @@ export async function sqliteFactory(): Promise<StoreFactory> {
       return s;
     },
     again: () => new SqliteStore({ path: last }),
+    name: () => last,
     async sql(query) {
       const db = new Database(last, { readonly: true });
       try {
@@ -82,6 +85,7 @@ export async function mysqlFactory(options: Partial<MysqlStoreOptions> = {}): Pr
       return s;
     },
     again: () => new MysqlStore(last!),
+    name: () => last!.database,
     async sql(query) {
       const c = await mysql.createConnection({ ...base, database: last!.database, dateStrings: true });
       try {

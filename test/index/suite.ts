@@ -322,6 +322,7 @@ export function indexSuite(makeFactory: () => Promise<StoreFactory>): void {
       await rm(join(dir, '16499/1649997600.g3'));
       assert.deepEqual(await removed, ['16499/1649997600.g3']);
       assert.deepEqual([...(await filesByName(store)).keys()], ['16500/1650004896.g3']);
+      await assertSummariesExact(store, dir, ['16500/1650004896.g3']);
       assert.deepEqual(
         (await factory.sql("SELECT filename FROM feeds WHERE filename = '1649997600.g3'")).length,
         0,
