@@ -268,10 +268,15 @@ export class IndexScanner extends EventEmitter {
     }
     this.known = new Map(files.map((f) => [f.name, f]));
     const stats: PassStats = { new: 0, grown: 0, rewritten: 0, unreadable: 0, removed: 0, unchanged: 0, truncated: 0, corrupt: 0, bytes: 0, seconds: 0 };
-    for (const name of [...this.known.keys()]) {
-      if (!found.has(name) && !this.stopped) {
-        await this.remove(name);
-        stats.removed++;
+    // An empty directory where files were is more likely an unmounted disk than a deleted archive.
+    if (found.size === 0 && this.known.size > 0) {
+      this.log.warn({ root: this.opts.root, indexed: this.known.size }, 'the data directory holds no .g3 file any more; keeping the index as it is');
+    } else {
+      for (const name of [...this.known.keys()]) {
+        if (!found.has(name) && !this.stopped) {
+          await this.remove(name);
+          stats.removed++;
+        }
       }
     }
     const work = [...found.values()].filter((f) => this.needsWork(f)).sort((a, b) => (a.name < b.name ? -1 : 1));

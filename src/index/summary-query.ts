@@ -44,7 +44,7 @@ export function chooseLevel(width: number, minLevel: number): number | undefined
 }
 
 /** A fetched bucket and the level it is of. */
-interface LevelBucket {
+export interface LevelBucket {
   level: number;
   bucket: Bucket;
 }
@@ -98,10 +98,7 @@ export interface SummaryAnswer {
   count: number;
 }
 
-/**
- * The buckets of `series` over [start, end) at `level`, merged `k` level
- * buckets at a time (an output bucket is `k` x the level's width, aligned).
- */
+/** The stored buckets covering [start, end) for `series`: whole ones of `level`, the ends from finer levels. */
 export async function summaryBuckets(store: IndexStore, series: StoredSeries, level: number, start: number, end: number): Promise<LevelBucket[]> {
   const out: LevelBucket[] = [];
   await cover(store, series.id, level, series.minLevel, start, end, out);

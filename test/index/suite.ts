@@ -385,6 +385,24 @@ export function indexSuite(makeFactory: () => Promise<StoreFactory>): void {
     }
   });
 
+  test('a data directory found empty (an unmounted disk?) leaves the index as it is', async () => {
+    const factory = await makeFactory();
+    const { dir, cleanup } = await referenceCopy(['16499/1649997600.g3']);
+    const store = await factory.make();
+    try {
+      const s = scanner(dir, store);
+      await s.pass();
+      await rm(join(dir, '16499'), { recursive: true });
+      const stats = (await s.pass())!;
+      assert.equal(stats.removed, 0);
+      assert.equal((await store.files()).length, 1);
+    } finally {
+      await store.close();
+      await cleanup();
+      await factory.cleanup();
+    }
+  });
+
   test('stopped in the middle of a first scan, a new scanner goes on and the index equals one uninterrupted scan', async () => {
     const factory = await makeFactory();
     const { dir, cleanup } = await referenceCopy();

@@ -13,7 +13,7 @@ import { silentLogger, type Logger } from '../../log/logger.js';
 import type { FieldInfo, FieldsReply, TimelineInfo } from '../../protocol/types.js';
 import { IndexCatalog } from '../../index/catalog.js';
 import { FrameCache } from '../../index/frame-cache.js';
-import type { IndexStore } from '../../index/store.js';
+import { IndexUnavailableError, type IndexStore } from '../../index/store.js';
 import { bucketPoints, chooseLevel, mergeToWidth, pointBudget, summaryBuckets, targetWidth, POINTS_PER_BUCKET } from '../../index/summary-query.js';
 import { LEVEL_WIDTHS } from '../../index/summaries.js';
 
@@ -106,7 +106,13 @@ export class G3ReaderSource implements DataNodeSource {
   }
 
   async getFields({ start, end }: FieldsRequest): Promise<FieldsReply> {
-    await this.catalog.refresh();
+    try {
+      await this.catalog.refresh();
+    } catch (err) {
+      // The field list is in memory: while the index is away it stays as last read.
+      if (!(err instanceof IndexUnavailableError) || this.catalog.generation < 0) throw err;
+      this.log.warn({ err: err.message }, 'index unavailable; field list as last read');
+    }
     const { fields, timelines } = this.catalog.archive.getFields(start, end);
     const f: Record<string, FieldInfo> = {};
     const t: Record<string, TimelineInfo> = {};
