@@ -78,8 +78,8 @@ export class IndexCatalog {
     this.checkedAt = Date.now();
     if (generation === this.generationSeen) return;
     const files = await this.store.catalogFiles();
-    const changed = files.filter((f) => this.files.get(f.id)?.generation !== f.generation).map((f) => f.id);
-    const groups = changed.length > 0 ? await this.store.catalogGroups(changed) : [];
+    const changed = new Set(files.filter((f) => this.files.get(f.id)?.generation !== f.generation).map((f) => f.id));
+    const groups = changed.size > 0 ? await this.store.catalogGroups([...changed]) : [];
     const series = await this.store.series();
     const byFile = new Map<number, CatalogGroup[]>();
     for (const g of groups) {
@@ -88,7 +88,7 @@ export class IndexCatalog {
       else byFile.set(g.fileId, [g]);
     }
     const nextGroups = new Map<number, CatalogGroup[]>();
-    for (const f of files) nextGroups.set(f.id, changed.includes(f.id) ? (byFile.get(f.id) ?? []) : (this.groupsByFile.get(f.id) ?? []));
+    for (const f of files) nextGroups.set(f.id, changed.has(f.id) ? (byFile.get(f.id) ?? []) : (this.groupsByFile.get(f.id) ?? []));
     this.files = new Map(files.map((f) => [f.id, f]));
     this.groupsByFile = nextGroups;
     this.seriesByName = new Map(series.map((s) => [s.name, s]));

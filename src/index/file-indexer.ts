@@ -118,6 +118,8 @@ export class FileIndexer {
   private readonly root: string;
   private readonly store: IndexStore;
   private readonly policy: DamagePolicy;
+  /** Series already in the index (they are never removed): asked for only once. */
+  private readonly series = new Map<string, StoredSeries>();
 
   constructor(opts: FileIndexerOptions) {
     this.root = opts.root;
@@ -284,8 +286,9 @@ export class FileIndexer {
    */
   private async summaryChunks(series: Map<string, SeriesAccumulator>, fileId: number | undefined): Promise<{ chunks: SummaryChunk[]; merged: SummaryDelta[] }> {
     if (series.size === 0) return { chunks: [], merged: [] };
-    const wanted: SeriesInfo[] = [...series].map(([name, s]) => ({ name, type: s.type, minLevel: minLevelFor(s.rate) }));
-    const known: Map<string, StoredSeries> = await this.store.ensureSeries(wanted);
+    const wanted: SeriesInfo[] = [...series].filter(([name]) => !this.series.has(name)).map(([name, s]) => ({ name, type: s.type, minLevel: minLevelFor(s.rate) }));
+    if (wanted.length > 0) for (const [name, s] of await this.store.ensureSeries(wanted)) this.series.set(name, s);
+    const known = this.series;
     // New buckets per level and chunk.
     const fresh = new Map<number, { seriesId: number; level: number; chunk: number; kind: SummaryKind; buckets: Bucket[]; merge: boolean }>();
     const keyOf = (seriesId: number, level: number, chunk: number): number => (seriesId * LEVEL_WIDTHS.length + level) * 2 ** 24 + (chunk & 0xffffff);

@@ -228,7 +228,8 @@ export class IndexScanner extends EventEmitter {
       this.emit('unavailable', err);
     }
     for (let attempt = 0; !this.stopped; attempt++) {
-      await new Promise((r) => setTimeout(r, backoffDelay(attempt, this.opts.backoff ?? STORE_BACKOFF)));
+      await this.sleep(backoffDelay(attempt, this.opts.backoff ?? STORE_BACKOFF));
+      if (this.stopped) return;
       try {
         await this.store.generation();
         this.known = new Map((await this.store.files()).map((f) => [f.name, f]));
@@ -240,6 +241,20 @@ export class IndexScanner extends EventEmitter {
         if (!(e instanceof IndexUnavailableError)) throw e;
       }
     }
+  }
+
+  /** Waits `ms`, or less if the scanner is stopped meanwhile. */
+  private sleep(ms: number): Promise<void> {
+    const signal = this.aborter.signal;
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      }
+      signal.addEventListener('abort', done, { once: true });
+    });
   }
 
   /** Runs `fn` until the index answers (waiting while it is away). */
