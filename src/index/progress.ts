@@ -23,7 +23,8 @@ function duration(seconds: number): string {
 export function progressLine(done: ProgressTotals, total: ProgressTotals, seconds: number, width = 80): string {
   const frac = total.bytes > 0 ? Math.min(1, done.bytes / total.bytes) : total.files > 0 ? done.files / total.files : 1;
   const rate = seconds > 0 ? done.bytes / seconds : 0;
-  const left = rate > 0 ? (total.bytes - done.bytes) / rate : Infinity;
+  // The first second says too little to guess from.
+  const left = rate > 0 && seconds >= 1 ? (total.bytes - done.bytes) / rate : Infinity;
   const info = ` ${done.files}/${total.files} files  ${mb(done.bytes)}/${mb(total.bytes)}  ${(rate / 1e6).toFixed(0)} MB/s  ${duration(left)} left`;
   const barWidth = Math.max(10, Math.min(30, width - info.length - 3));
   const filled = Math.round(frac * barWidth);
