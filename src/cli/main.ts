@@ -21,6 +21,7 @@ export const commands: Record<string, Command> = {
   http: { summary: 'run the HTTP bridge: Grafana data source, REST API, health and metrics', load: () => import('./commands/http.js') },
   'simulate-agent': { summary: 'publish realistic OCS feeds, to see the data-feed node work without OCS', load: () => import('./commands/simulate-agent.js') },
   g3: { summary: 'look at .g3 files: `g3 dump FILE`, `g3 fields FILE...`', load: () => import('./commands/g3.js') },
+  scan: { summary: 'the g3 scanner: keep the index of a .g3 archive (DATA_DIRECTORY) up to date', load: () => import('./commands/scan.js') },
 };
 
 function version(): string {

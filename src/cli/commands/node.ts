@@ -35,6 +35,7 @@ export const nodeKinds: Record<string, NodeKind> = {
   'apex-weather': { summary: 'APEX weather archive of <prefix>_<field>_<start>_<end>.dat files (node apex_weather)', load: () => import('../../servers/apex-weather/cli.js') },
   'ucsc-radiometer': { summary: 'PWV from the UCSC radiometer (node ucsc_radiometer)', load: () => import('../../servers/ucsc-radiometer/cli.js') },
   'data-feed': { summary: 'live OCS feeds, last BUFFER_TIME seconds (node NAME)', load: () => import('../../servers/data-feed/cli.js') },
+  'g3-reader': { summary: 'the .g3 housekeeping archive through the g3 scanner\'s index (node g3_reader)', load: () => import('../../servers/g3-reader/cli.js') },
 };
 
 export const nodeOptions = {

@@ -1,0 +1,5 @@
+// The index in SQLite (the embedded default).
+import { indexSuite } from './suite.js';
+import { sqliteFactory } from './helpers.js';
+
+indexSuite(sqliteFactory);
