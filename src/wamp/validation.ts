@@ -47,6 +47,19 @@ const SHAPES: Record<number, Shape> = {
   [MessageType.YIELD]: { slots: ['id', 'dict', ...payload], required: 2 },
 };
 
+/**
+ * A client's value as an error text shows it: a string quoted and cut short,
+ * anything else named by its kind. Never recursive: a value may nest
+ * thousands of levels deep or contain itself (CBOR shared references).
+ */
+export function describeValue(v: unknown, max = 100): string {
+  if (typeof v === 'string') return `'${v.length > max ? `${v.slice(0, max)}...` : v}'`;
+  if (v === null || v === undefined || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  if (Array.isArray(v)) return `a list of ${v.length}`;
+  if (ArrayBuffer.isView(v)) return `${v.byteLength} bytes`;
+  return `a ${typeof v === 'object' ? 'dictionary' : typeof v}`;
+}
+
 export function isDict(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
 }
@@ -68,7 +81,7 @@ export function validateMessage(raw: unknown): WampMessage {
   const code: unknown = raw[0];
   const shape = typeof code === 'number' ? SHAPES[code] : undefined;
   if (shape === undefined) {
-    throw new ProtocolViolation(`unknown message type ${JSON.stringify(code) ?? String(code)}`);
+    throw new ProtocolViolation(`unknown message type ${describeValue(code)}`);
   }
   const c = code as number;
   const n = raw.length - 1;
