@@ -124,7 +124,15 @@ export class Broker {
     }
     const disclose = decision.disclose || options.disclose_me === true;
     const publisher = disclose ? { session: session.id, authid: session.authid, authrole: session.authrole } : undefined;
-    const publicationId = this.deliver(topic, args, kwargs, publisher, audience, session);
+    let publicationId: number;
+    try {
+      publicationId = this.deliver(topic, args, kwargs, publisher, audience, session);
+    } catch (err) {
+      // a payload nested deeper than an encoder goes, or cyclic (CBOR shared references): delivered to nobody
+      this.realm.log.warn({ session: session.id, topic, err: (err as Error).message.split('\n')[0] }, 'event payload cannot be encoded: not delivered');
+      if (acknowledge) session.sendError(MessageType.PUBLISH, requestId, WampErrors.invalidArgument, 'the event arguments cannot be passed on: nested too deep or cyclic');
+      return;
+    }
     if (acknowledge) session.send([MessageType.PUBLISHED, requestId, publicationId]);
   }
 
@@ -144,6 +152,8 @@ export class Broker {
   ): number {
     const publicationId = randomId();
     const subs = this.index.matchAll(topic);
+    // everything is encoded before anything is sent: an event that cannot be encoded for one subscriber reaches none
+    const sends: [RouterSession, string | Buffer][] = [];
     for (const sub of subs) {
       const details: Dict = {};
       if (publisher !== undefined) {
@@ -176,9 +186,10 @@ export class Broker {
             encoded.set(ser, payload);
           }
         }
-        s.sendPayload(payload!);
+        sends.push([s, payload!]);
       }
     }
+    for (const [s, payload] of sends) s.sendPayload(payload);
     return publicationId;
   }
 

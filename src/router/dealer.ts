@@ -52,6 +52,9 @@ export interface PendingCall {
 
 type CancelMode = 'skip' | 'kill' | 'killnowait';
 
+/** The error text for a payload that cannot be passed on. */
+const UNENCODABLE = (what: string): string => `the ${what} cannot be passed on: nested too deep or cyclic`;
+
 /** A procedure the router implements itself (the meta API). */
 export type BuiltinProcedure = (caller: RouterSession, args: Args, kwargs: Dict) => unknown;
 
@@ -189,6 +192,14 @@ export class Dealer {
       details.caller_authid = session.authid;
       details.caller_authrole = session.authrole;
     }
+    const invocation: unknown[] = [MessageType.INVOCATION, invocationId, reg.id, details];
+    if (kwargs !== undefined) invocation.push(args ?? [], kwargs);
+    else if (args !== undefined) invocation.push(args);
+    const encoded = this.encodeForwarded(callee, invocation, { caller: session.id, procedure });
+    if (encoded === undefined) {
+      session.sendError(MessageType.CALL, requestId, WampErrors.invalidArgument, UNENCODABLE('call arguments'));
+      return;
+    }
     const pending: PendingCall = { invocationId, callRequestId: requestId, caller: session, callee, progress };
     const timeout = options.timeout;
     // beyond 2^31-1 ms Node would fire at once; such a timeout means "none"
@@ -197,10 +208,32 @@ export class Dealer {
     }
     callee.invocations.set(invocationId, pending);
     session.calls.set(requestId, pending);
-    const invocation: unknown[] = [MessageType.INVOCATION, invocationId, reg.id, details];
-    if (kwargs !== undefined) invocation.push(args ?? [], kwargs);
-    else if (args !== undefined) invocation.push(args);
-    callee.send(invocation);
+    callee.sendPayload(encoded);
+  }
+
+  /**
+   * Encodes a message carrying a client's payload for its receiver; undefined
+   * (and a log line) when the payload cannot be encoded: nested deeper than
+   * the encoder goes, or cyclic (CBOR shared references decode to cycles).
+   */
+  private encodeForwarded(to: RouterSession, message: unknown[], context: Record<string, unknown>): string | Buffer | undefined {
+    try {
+      return to.serializer.encode(message);
+    } catch (err) {
+      this.realm.log.warn({ ...context, to: to.id, err: (err as Error).message.split('\n')[0] }, 'payload cannot be encoded for its receiver: refused');
+      return undefined;
+    }
+  }
+
+  /** Passes a callee's answer (RESULT or ERROR) to the caller, or a clear error when it cannot be encoded. */
+  private answerCaller(pending: PendingCall, message: unknown[]): void {
+    const encoded = this.encodeForwarded(pending.caller, message, { callee: pending.callee.id });
+    if (encoded !== undefined) {
+      pending.caller.sendPayload(encoded);
+      return;
+    }
+    this.finish(pending);
+    pending.caller.sendError(MessageType.CALL, pending.callRequestId, WampErrors.invalidArgument, UNENCODABLE("callee's answer"));
   }
 
   private callBuiltin(session: RouterSession, requestId: number, fn: BuiltinProcedure, args: Args, kwargs: Dict): void {
@@ -234,7 +267,7 @@ export class Dealer {
     }
     if (kwargs !== undefined) result.push(args ?? [], kwargs);
     else if (args !== undefined) result.push(args);
-    pending.caller.send(result);
+    this.answerCaller(pending, result);
   }
 
   invocationError(session: RouterSession, msg: ErrorMessage): void {
@@ -245,7 +278,7 @@ export class Dealer {
     const out: unknown[] = [MessageType.ERROR, MessageType.CALL, pending.callRequestId, details, error];
     if (kwargs !== undefined) out.push(args ?? [], kwargs);
     else if (args !== undefined) out.push(args);
-    pending.caller.send(out);
+    this.answerCaller(pending, out);
   }
 
   cancel(session: RouterSession, msg: Cancel): void {

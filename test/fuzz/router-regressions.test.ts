@@ -2,6 +2,10 @@
 // fixed: what was sent, and what the router must answer.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { Packr } from 'msgpackr';
+import { Encoder } from 'cbor-x';
 import type { RouterConfig } from '../../src/router/config.js';
 import { startRouter, type RouterUnderTest } from '../helpers/router.js';
 import { RawClient } from '../router/clients.js';
@@ -10,6 +14,21 @@ const config: RouterConfig = {
   realms: [{ name: 'realm1', roles: [{ name: 'anonymous', permissions: [{ uri: 'com.', match: 'prefix', allow: { call: true, register: true, publish: true, subscribe: true } }] }] }],
   listeners: [{ host: '127.0.0.1', port: 0, paths: { ws: { type: 'websocket' } } }],
 };
+
+const msgpack = new Packr({ useRecords: false });
+const cbor = new Encoder({ useRecords: false, mapsAsObjects: true });
+
+/** A pino logger keeping its lines. */
+function memoryLog(): { logger: pino.Logger; lines: () => Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const l of chunk.toString().split('\n')) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
+      cb();
+    },
+  });
+  return { logger: pino({ level: 'info' }, stream), lines: () => lines };
+}
 
 /** JSON text of a list nested `depth` levels deep. */
 const deepList = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth);
@@ -101,5 +120,128 @@ describe('router: client values in error texts', () => {
     assert.ok(text.length < 300, `error text of ${text.length} characters`);
     assert.ok(text.startsWith("invalid procedure URI 'com.x x"), text.slice(0, 80));
     c.close();
+  });
+});
+
+describe('router: payloads that cannot be passed on', () => {
+  let r: RouterUnderTest;
+  const log = memoryLog();
+  before(async () => {
+    r = await startRouter({ config, logger: log.logger });
+  });
+  after(() => r.close());
+
+  /** A callee (JSON) serving com.echo, and a caller on `protocol`. */
+  async function pair(protocol = 'wamp.2.json'): Promise<{ callee: RawClient; caller: RawClient; close(): void }> {
+    const callee = new RawClient(r.openUrl);
+    await callee.opened();
+    await callee.hello('realm1');
+    callee.send('[64, 1, {}, "com.echo"]');
+    assert.equal((await answer(callee))[0], 65);
+    const caller = new RawClient(r.openUrl, protocol);
+    await caller.opened();
+    if (protocol === 'wamp.2.json') await caller.hello('realm1');
+    return {
+      callee,
+      caller,
+      close: () => {
+        callee.close();
+        caller.close();
+      },
+    };
+  }
+
+  /** The callee's next INVOCATION must be the plain call that follows: the refused one never reached it. */
+  async function nextInvocationIsPlain(callee: RawClient, caller: RawClient): Promise<number> {
+    caller.send('[48, 99, {}, "com.echo", ["plain"]]');
+    const inv = await answer(callee);
+    assert.equal(inv[0], 68);
+    assert.deepEqual(inv[4], ['plain']);
+    return inv[1] as number;
+  }
+
+  // found by the fuzzer: JSON.parse takes nesting that JSON.stringify cannot
+  // write back; the INVOCATION was dropped with an error log line and the
+  // caller waited forever
+  test('a CALL whose arguments nest too deep to encode gets wamp.error.invalid_argument; the callee sees nothing', async () => {
+    const { callee, caller, close } = await pair();
+    caller.send(`[48, 7, {}, "com.echo", [${deepList(100_000)}]]`);
+    const err = await answer(caller);
+    assert.deepEqual(err.slice(0, 3), [8, 48, 7]);
+    assert.equal(err[4], 'wamp.error.invalid_argument');
+    assert.match(String((err[5] as unknown[])[0]), /nested too deep or cyclic/);
+    await nextInvocationIsPlain(callee, caller);
+    close();
+  });
+
+  // found by the fuzzer: CBOR shared references (tags 28/29) decode to a cycle
+  test('a CBOR CALL whose arguments contain themselves gets wamp.error.invalid_argument', async () => {
+    const { callee, caller, close } = await pair('wamp.2.cbor');
+    caller.send(cbor.encode([1, 'realm1', { roles: { caller: {} } }]));
+    assert.equal((cbor.decode((await caller.next()) as Buffer) as unknown[])[0], 2);
+    // [48, 7, {}, "com.echo", <an array that holds itself>]
+    const head = cbor.encode([48, 7, {}, 'com.echo']);
+    head[0] = 0x85;
+    caller.send(Buffer.concat([head, Buffer.from('d81c8201d81d00', 'hex')]));
+    const err = cbor.decode((await caller.next()) as Buffer) as unknown[];
+    assert.deepEqual(err.slice(0, 3), [8, 48, 7]);
+    assert.equal(err[4], 'wamp.error.invalid_argument');
+    callee.send('[64, 2, {}, "com.other"]'); // the callee is still served and got no INVOCATION
+    assert.equal((await answer(callee))[0], 65);
+    close();
+  });
+
+  test("a YIELD or an ERROR whose payload nests too deep reaches the caller as wamp.error.invalid_argument", async () => {
+    const { callee, caller, close } = await pair();
+    for (const [i, reply] of [
+      [1, (id: number) => `[70, ${id}, {}, [${deepList(100_000)}]]`],
+      [2, (id: number) => `[8, 68, ${id}, {}, "com.failed", [${deepList(100_000)}]]`],
+    ] as const) {
+      caller.send(`[48, ${i}, {}, "com.echo", ["x"]]`);
+      const inv = await answer(callee);
+      callee.send(reply(inv[1] as number));
+      const err = await answer(caller);
+      assert.deepEqual(err.slice(0, 3), [8, 48, i]);
+      assert.equal(err[4], 'wamp.error.invalid_argument');
+    }
+    // the callee still serves: its answer to the next call reaches the caller
+    const id = await nextInvocationIsPlain(callee, caller);
+    callee.send(`[70, ${id}, {}, ["fine"]]`);
+    assert.deepEqual(await answer(caller), [50, 99, {}, ['fine']]);
+    close();
+  });
+
+  test('a PUBLISH whose arguments nest too deep is delivered to nobody and acknowledged with an error', async () => {
+    const sub = new RawClient(r.openUrl, 'wamp.2.msgpack');
+    await sub.opened();
+    sub.send(msgpack.pack([1, 'realm1', { roles: { subscriber: {} } }]));
+    await sub.next();
+    sub.send(msgpack.pack([32, 1, {}, 'com.topic']));
+    assert.equal((msgpack.unpack((await sub.next()) as Buffer) as unknown[])[0], 33);
+    const jsonSub = new RawClient(r.openUrl);
+    await jsonSub.opened();
+    await jsonSub.hello('realm1');
+    jsonSub.send('[32, 1, {}, "com.topic"]');
+    assert.equal((await answer(jsonSub))[0], 33);
+    const pub = new RawClient(r.openUrl);
+    await pub.opened();
+    await pub.hello('realm1');
+    pub.send(`[16, 5, {"acknowledge": true}, "com.topic", [${deepList(100_000)}]]`);
+    const err = await answer(pub);
+    assert.deepEqual(err.slice(0, 3), [8, 16, 5]);
+    assert.equal(err[4], 'wamp.error.invalid_argument');
+    pub.send('[16, 6, {"acknowledge": true}, "com.topic", ["after"]]');
+    assert.equal((await answer(pub))[0], 17);
+    // each subscriber's first event is the one that followed
+    const first = msgpack.unpack((await sub.next()) as Buffer) as unknown[];
+    assert.deepEqual([first[0], first[4]], [36, ['after']]);
+    const firstJson = await jsonSub.next() as unknown[];
+    assert.deepEqual([firstJson[0], firstJson[4]], [36, ['after']]);
+    for (const c of [sub, jsonSub, pub]) c.close();
+  });
+
+  test('none of this logged an internal error; each refusal logged a warning', () => {
+    assert.deepEqual(log.lines().filter((l) => (l.level as number) >= 50), []);
+    assert.ok(log.lines().filter((l) => /cannot be encoded/.test(String(l.msg))).length >= 5);
   });
 });
