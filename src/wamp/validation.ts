@@ -60,8 +60,16 @@ export function describeValue(v: unknown, max = 100): string {
   return `a ${typeof v === 'object' ? 'dictionary' : typeof v}`;
 }
 
+/**
+ * A WAMP dictionary: a plain object. Decoders also make dates (msgpack
+ * timestamps, CBOR tag 1), Maps and Sets (CBOR tags 259, 258) and typed
+ * arrays; none of them is a dictionary, and passed on as one they would
+ * reach a JSON peer as a string or a list.
+ */
 export function isDict(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
 }
 
 function slotError(code: number, index: number, expected: string, got: unknown): ProtocolViolation {

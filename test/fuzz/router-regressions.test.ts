@@ -245,3 +245,37 @@ describe('router: payloads that cannot be passed on', () => {
     assert.ok(log.lines().filter((l) => /cannot be encoded/.test(String(l.msg))).length >= 5);
   });
 });
+
+describe('router: dictionaries are plain maps', () => {
+  let r: RouterUnderTest;
+  before(async () => {
+    r = await startRouter({ config });
+  });
+  after(() => r.close());
+
+  // found by the fuzzer: a msgpack timestamp as PUBLISH's ArgumentsKw was
+  // taken for a dictionary and reached a JSON subscriber as a date string.
+  // Each frame: a list header, the elements, and the odd value last (raw bytes).
+  const cases: [string, string, Buffer][] = [
+    ['a msgpack timestamp as ArgumentsKw of PUBLISH', 'wamp.2.msgpack', Buffer.concat([Buffer.from([0x96]), msgpack.pack(16), msgpack.pack(1), msgpack.pack({ acknowledge: true }), msgpack.pack('com.topic'), msgpack.pack([]), Buffer.from('d6ff00000001', 'hex')])],
+    ['a CBOR date as the Options of SUBSCRIBE', 'wamp.2.cbor', Buffer.concat([Buffer.from([0x84]), cbor.encode(32), cbor.encode(1), Buffer.from('c11a00000001', 'hex'), cbor.encode('com.topic')])],
+    ['a CBOR Map (tag 259) as the Details of HELLO', 'wamp.2.cbor', Buffer.concat([Buffer.from([0x83]), cbor.encode(1), cbor.encode('realm1'), Buffer.from('d90103a165726f6c6573a16663616c6c6572a0', 'hex')])],
+  ];
+  for (const [name, protocol, frame] of cases) {
+    test(`${name} is a protocol violation`, async () => {
+      const codec = protocol === 'wamp.2.msgpack' ? { pack: (m: unknown) => msgpack.pack(m), unpack: (b: Buffer) => msgpack.unpack(b) as unknown[] } : { pack: (m: unknown) => cbor.encode(m), unpack: (b: Buffer) => cbor.decode(b) as unknown[] };
+      const c = new RawClient(r.openUrl, protocol);
+      await c.opened();
+      if (!name.includes('HELLO')) {
+        c.send(codec.pack([1, 'realm1', { roles: { publisher: {}, subscriber: {} } }]));
+        assert.equal(codec.unpack((await c.next()) as Buffer)[0], 2);
+      }
+      c.send(frame);
+      const abort = codec.unpack((await c.next()) as Buffer);
+      assert.equal(abort[0], 3);
+      assert.equal(abort[2], 'wamp.error.protocol_violation');
+      assert.match((abort[1] as { message: string }).message, /must be a dictionary/);
+      await c.closed;
+    });
+  }
+});
