@@ -6,9 +6,13 @@ export function describe(v: unknown, max = 160): string {
   let s: string;
   try {
     s =
-      JSON.stringify(v, (_k, x: unknown) =>
-        typeof x === 'bigint' ? `${x}n` : Buffer.isBuffer(x) ? `<${x.length} bytes>` : typeof x === 'string' && x.length > 60 ? `${x.slice(0, 40)}...(${x.length})` : x,
-      ) ?? typeof v;
+      JSON.stringify(v, function (this: Record<string, unknown>, k: string, x: unknown) {
+        // the holder's own value: a Buffer's toJSON has already run on x
+        const raw = k === '' ? v : this[k];
+        if (raw instanceof Uint8Array) return `<${raw.length} bytes>`;
+        if (typeof x === 'bigint') return `${x}n`;
+        return typeof x === 'string' && x.length > 60 ? `${x.slice(0, 40)}...(${x.length})` : x;
+      }) ?? typeof v;
   } catch {
     s = Array.isArray(v) ? `[list of ${v.length}, too deep or cyclic to print]` : `<${typeof v}, too deep or cyclic to print>`;
   }

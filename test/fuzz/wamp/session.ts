@@ -274,7 +274,7 @@ export class FuzzSession {
       return;
     }
     const lone = decoded.messages.length === 1;
-    decoded.messages.forEach((m, i) => this.model(m, seq0 + 1 + Math.min(i, count - 1), lone));
+    decoded.messages.forEach((m, i) => this.model(m, seq0 + 1 + Math.min(i, count - 1), lone, seq0 + 1));
   }
 
   private endExpected(why: string, seq: number, abort: boolean, codes: number[], bad = true): void {
@@ -287,10 +287,11 @@ export class FuzzSession {
   }
 
   /** Feeds one decoded message to the session model. */
-  private model(m: unknown, seq: number, lone: boolean): void {
+  private model(m: unknown, seq: number, lone: boolean, frameSeq: number): void {
     if (this.expectEnd !== null || this.unpredictable !== null || this.leaving) return;
     const depth = nestingDepth(m);
-    if (depth > 1000 && depth !== Infinity) this.mayEnd ??= { why: `a message nested ${depth} deep`, seq };
+    // the router decodes a whole frame before handling any of its messages: a refusal takes the whole batch
+    if (depth > 1000 && depth !== Infinity) this.mayEnd ??= { why: `a message nested ${depth} deep`, seq: frameSeq };
     const shape = clientShape(m);
     if (!shape.ok) {
       const type = Array.isArray(m) ? m[0] : undefined;
@@ -324,6 +325,9 @@ export class FuzzSession {
         if (!lone) this.beUnpredictable('GOODBYE inside a batch');
         else this.awaiting = 'goodbye';
         this.goodbyePending = true;
+        // the session leaves: the router drops the calls it made, unanswered
+        for (const e of this.expectations.values()) if (e.key.startsWith(`${T.CALL}:`) && !e.answered) e.required = false;
+        this.calls.clear();
         return;
       case T.ERROR:
         if (msg[1] !== T.INVOCATION) this.endExpected(`ERROR for request type ${describe(msg[1])}`, seq, true, [1002]);
@@ -562,7 +566,7 @@ export class FuzzSession {
 
   private onAbort(reason: string, details: Record<string, unknown>): void {
     this.report.end = 'abort';
-    if (this.expectEnd === null && this.mayEnd !== null && reason === 'wamp.error.protocol_violation') {
+    if (this.mayEnd !== null && reason === 'wamp.error.protocol_violation' && (this.expectEnd === null || this.mayEnd.seq < this.expectEnd.seq)) {
       this.expectEnd = { ...this.mayEnd, abort: true, codes: [1002] };
     }
     this.report.abortReason = reason;
