@@ -3,9 +3,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { pino } from 'pino';
 import { Packr } from 'msgpackr';
 import { Encoder } from 'cbor-x';
+import { Authorizer } from '../../src/router/authorizer.js';
 import type { RouterConfig } from '../../src/router/config.js';
 import { startRouter, type RouterUnderTest } from '../helpers/router.js';
 import { RawClient } from '../router/clients.js';
@@ -278,4 +281,25 @@ describe('router: dictionaries are plain maps', () => {
       await c.closed;
     });
   }
+});
+
+describe('router: memory a client can pin', () => {
+  // found by the fuzzer: router RSS grew from 60 to 230 MB over 100,000
+  // messages and kept growing; the authorizer's decision cache (10,000
+  // entries per action) kept every URI a client sent, however long
+  test('URIs of 50 kB each are not kept by the authorizer', () => {
+    v8.setFlagsFromString('--expose_gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const used = (): number => {
+      gc();
+      gc();
+      return v8.getHeapStatistics().used_heap_size;
+    };
+    const authorizer = new Authorizer([{ name: 'anonymous', permissions: [{ uri: 'com.', match: 'prefix', allow: { call: true } }] }]);
+    const before = used();
+    for (let i = 0; i < 2000; i++) assert.equal(authorizer.authorize('anonymous', `com.${i}.${'x'.repeat(50_000)}`, 'call').allow, true);
+    const retainedMb = (used() - before) / 1e6;
+    // 2,000 x 50 kB = 100 MB were sent; a cache keeping them holds all of it
+    assert.ok(retainedMb < 20, `${retainedMb.toFixed(1)} MB retained`);
+  });
 });
