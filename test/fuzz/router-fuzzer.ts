@@ -67,6 +67,8 @@ export interface RouterFuzzReport {
   baseline: MetaCounts;
   after: MetaCounts;
   rssMb: { start: number; peak: number; end: number };
+  /** CPU seconds used while fuzzing by the router and by this process (generator, model, clients) */
+  cpu: { router: number; fuzzer: number };
   /** router log lines at level error or fatal */
   routerErrors: string[];
   /** router log lines 'protocol violation: aborting the session' */
@@ -83,6 +85,16 @@ export interface MetaCounts {
 const REALM = 'test_realm';
 const ECHO = 'org.simonsobservatory.consumer.fuzz.echo';
 const TICKS = 'observatory.fuzz.good.ticks';
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
 
 function rssMb(pid: number): number {
   try {
@@ -235,6 +247,7 @@ export async function fuzzRouter(o: RouterFuzzOptions): Promise<RouterFuzzReport
     baseline: { sessions: 0, registrations: 0, subscriptions: 0 },
     after: { sessions: 0, registrations: 0, subscriptions: 0 },
     rssMb: { start: 0, peak: 0, end: 0 },
+    cpu: { router: 0, fuzzer: 0 },
     routerErrors: [],
     violationsLogged: 0,
     routerExit: 'running',
@@ -249,6 +262,8 @@ export async function fuzzRouter(o: RouterFuzzOptions): Promise<RouterFuzzReport
     good.run();
 
     const started = Date.now();
+    const routerCpu0 = cpuSeconds(router.pid);
+    const ownCpu0 = process.cpuUsage();
     const stopAt = o.durationMs !== undefined ? started + o.durationMs : Infinity;
     const target = o.only ? Infinity : (o.messages ?? (o.durationMs === undefined ? 100_000 : Infinity));
     const only = o.only ? [...o.only] : undefined;
@@ -287,6 +302,8 @@ export async function fuzzRouter(o: RouterFuzzOptions): Promise<RouterFuzzReport
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
     report.durationMs = Date.now() - started;
+    const own = process.cpuUsage(ownCpu0);
+    report.cpu = { router: cpuSeconds(router.pid) - routerCpu0, fuzzer: (own.user + own.system) / 1e6 };
     await good.stop();
     report.good = { calls: good.calls, publishes: good.publishes, events: Object.fromEntries(Object.entries(good.events).map(([k, v]) => [k, v.length])), errors: good.errors };
 
@@ -329,11 +346,13 @@ export function summarize(r: RouterFuzzReport): string {
     `  well-behaved: ${r.good.calls} calls, ${r.good.publishes} publications, events ${JSON.stringify(r.good.events)}, ${r.good.errors.length} errors`,
     `  meta counts baseline ${JSON.stringify(r.baseline)}, after ${JSON.stringify(r.after)}`,
     `  slowest sessions: ${r.slowest.map((x) => `#${x.index} ${x.kind} ${x.sent} messages ${x.ms} ms`).join('; ')}`,
+    `  CPU while fuzzing: router ${r.cpu.router.toFixed(1)} s, fuzzer ${r.cpu.fuzzer.toFixed(1)} s`,
     `  router RSS: ${r.rssMb.start} MB at start, ${r.rssMb.peak} MB peak, ${r.rssMb.end} MB at the end; exit ${r.routerExit}; ${r.routerErrors.length} error log lines`,
   ];
   for (const f of r.failures.slice(0, 5)) {
     lines.push(`  FAILED session ${f.index} (seed ${f.seed}, ${f.report.kind}, ${f.report.protocol}):`, ...f.report.failures.map((x) => `    - ${x}`), ...f.report.transcript.slice(0, 12).map((x) => `      > ${x}`));
   }
+  if (process.env.FUZZ_FRAMES) for (const f of r.failures) lines.push(`  frames of session ${f.index}:`, ...f.report.lastFrames.map((h) => `    ${h}`));
   for (const e of r.good.errors.slice(0, 5)) lines.push(`  WELL-BEHAVED ERROR: ${e}`);
   for (const e of r.routerErrors.slice(0, 5)) lines.push(`  ROUTER ERROR: ${e}`);
   return lines.join('\n');

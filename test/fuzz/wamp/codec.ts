@@ -39,7 +39,20 @@ export class Raw {
     return `<${this.note}>`;
   }
 
+  private static readonly deepMade = new Map<string, Raw>();
+
+  /** Lists or maps nested `levels` deep (made once per size: they are large). */
   static deep(levels: number, kind: 'array' | 'map'): Raw {
+    const key = `${kind}${levels}`;
+    let made = Raw.deepMade.get(key);
+    if (made === undefined) {
+      made = Raw.makeDeep(levels, kind);
+      Raw.deepMade.set(key, made);
+    }
+    return made;
+  }
+
+  private static makeDeep(levels: number, kind: 'array' | 'map'): Raw {
     if (kind === 'array') {
       return new Raw('['.repeat(levels) + ']'.repeat(levels), Buffer.concat([Buffer.alloc(levels, 0x91), Buffer.from([0xc0])]), Buffer.concat([Buffer.alloc(levels, 0x81), Buffer.from([0xf6])]), `arrays nested ${levels} deep`);
     }
@@ -203,9 +216,13 @@ export function decodeFrame(data: Buffer, protocol: Protocol): Decoded {
   }
 }
 
-/** How deeply a decoded value nests lists and maps (a cycle counts as infinitely deep). Never recursive. */
-export function nestingDepth(value: unknown, limit = 1_000_000): number {
-  let deepest = 0;
+/**
+ * How deeply a decoded value nests lists and maps, and whether it contains
+ * itself (CBOR shared references). Never recursive.
+ */
+export function nesting(value: unknown, limit = 1_000_000): { depth: number; cyclic: boolean } {
+  let depth = 0;
+  let cyclic = false;
   const onPath = new Set<object>();
   // entries: a value to enter at a depth, or a value to leave
   const stack: ({ enter: unknown; depth: number } | { leave: object })[] = [{ enter: value, depth: 0 }];
@@ -218,12 +235,15 @@ export function nestingDepth(value: unknown, limit = 1_000_000): number {
     }
     const v = top.enter;
     if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v)) continue;
-    if (onPath.has(v)) return Infinity;
+    if (onPath.has(v)) {
+      cyclic = true;
+      continue;
+    }
     onPath.add(v);
-    deepest = Math.max(deepest, top.depth + 1);
+    depth = Math.max(depth, top.depth + 1);
     stack.push({ leave: v });
     const children = Array.isArray(v) ? v : v instanceof Map ? [...v.values()] : v instanceof Set ? [...v] : Object.values(v as object);
     for (const c of children) stack.push({ enter: c, depth: top.depth + 1 });
   }
-  return deepest;
+  return { depth, cyclic };
 }

@@ -71,20 +71,34 @@ export interface GeneratorContext {
 
 const TEXTS = ['', 'x', '\u0000', '\u0000!!!', '\u0000AAAA', '\ud800', '\udfff\ud800', 'é', '🙂', '\u202e', 'null', '[]', '{}', '💥'.repeat(50), ' ', '\t\n', 'wamp.error.protocol_violation'];
 
+const NUMBERS = [0, -0, -1, 1, 1.5, -1.5, 2 ** 31, 2 ** 32, 2 ** 32 + 1, 2 ** 53, 2 ** 53 + 2, -(2 ** 53), 1e308, -1e308, 5e-324];
+const BIGINTS = [2n ** 63n, -(2n ** 63n), 2n ** 64n - 1n, 2n ** 53n + 1n];
+
 function weirdScalar(rng: Rng): unknown {
-  return rng.pick<() => unknown>([
-    () => null,
-    () => undefined,
-    () => rng.chance(0.5),
-    () => rng.pick([0, -0, -1, 1, 1.5, -1.5, 2 ** 31, 2 ** 32, 2 ** 32 + 1, 2 ** 53, 2 ** 53 + 2, -(2 ** 53), 1e308, -1e308, 5e-324]),
-    () => rng.pick([NaN, Infinity, -Infinity]),
-    () => rng.pick([2n ** 63n, -(2n ** 63n), 2n ** 64n - 1n, 2n ** 53n + 1n]),
-    () => rng.pick(TEXTS),
-    () => String.fromCharCode(...Array.from({ length: rng.int(1, 20) }, () => rng.int(0, 0x10000))),
-    () => rng.bytes(rng.int(0, 40)),
-    () => new Date(rng.int(-1e12, 1e13)),
-    () => new Float64Array([1.5, NaN, -0]),
-  ])();
+  switch (rng.int(0, 11)) {
+    case 0:
+      return null;
+    case 1:
+      return undefined;
+    case 2:
+      return rng.chance(0.5);
+    case 3:
+      return rng.pick(NUMBERS);
+    case 4:
+      return rng.pick([NaN, Infinity, -Infinity]);
+    case 5:
+      return rng.pick(BIGINTS);
+    case 6:
+      return rng.pick(TEXTS);
+    case 7:
+      return String.fromCharCode(...Array.from({ length: rng.int(1, 20) }, () => rng.int(0, 0x10000)));
+    case 8:
+      return rng.bytes(rng.int(0, 40));
+    case 9:
+      return new Date(rng.int(-1e12, 1e13));
+    default:
+      return new Float64Array([1.5, NaN, -0]);
+  }
 }
 
 /** A value of any kind, `budget` bounding how many nodes it has. */
@@ -116,9 +130,9 @@ export function weirdValue(rng: Rng, budget = 12): unknown {
 function heavyValue(rng: Rng, ctx: GeneratorContext): unknown {
   return rng.weighted<() => unknown>([
     [4, () => Raw.deep(rng.pick([100, 1000, 5000, 20000, 100000]), rng.chance(0.7) ? 'array' : 'map')],
-    [2, () => 'g'.repeat(rng.int(1000, Math.min(ctx.maxMessageSize / 4, 300_000)))],
-    [1, () => Array.from({ length: rng.int(1000, 20000) }, (_, i) => i * 0.5)],
-    [1, () => Object.fromEntries(Array.from({ length: rng.int(100, 3000) }, (_, i) => [`k${i}`, i]))],
+    [2, () => 'g'.repeat(rng.size(Math.min(ctx.maxMessageSize / 4, 300_000)))],
+    [1, () => Array.from({ length: rng.size(20_000) }, (_, i) => i * 0.5)],
+    [1, () => Object.fromEntries(Array.from({ length: rng.size(3000) }, (_, i) => [`k${i}`, i]))],
     [2, () => Raw.cycle()],
     [1, () => Raw.hugeInteger()],
   ])();
@@ -138,19 +152,22 @@ function requestId(rng: Rng, counter: { n: number }): unknown {
   return rng.pick<unknown>([0, 2 ** 53, 2 ** 53 + 1, -1, 1.5, '1', null, 2n ** 64n - 1n, Raw.hugeInteger(), 2 ** 32 + 7]);
 }
 
+const SISOCK_URIS = ['org.simonsobservatory.data_node.add', 'org.simonsobservatory.consumer.get_data_node', 'org.simonsobservatory.x.get_fields'];
+const META_URIS = ['wamp.session.count', 'wamp.session.list', 'wamp.session.kill_by_authrole', 'wamp.registration.list', 'wamp.subscription.match', 'wamp.session.on_join', 'wamp.x'];
+const OTHER_URIS = ['com.example.x', 'a', 'A.B.C', 'observatory', 'observatory-x.y'];
+const BAD_URIS = ['', '.', '..', 'a..b', 'x y', 'a#b', 'observatory.', 'observatory..x', '.observatory.x', 'observatory.\u0000', 'observatory.\ud800', 'wamp.', 'observatory.x\n'];
+
 function uri(rng: Rng, ctx: GeneratorContext, use: 'topic' | 'procedure'): string {
-  return rng.weighted<() => string>([
-    [use === 'procedure' ? 8 : 1, () => ctx.echoUri],
-    [use === 'topic' ? 6 : 1, () => ctx.goodTopic],
-    [10, () => `observatory.fuzz.${rng.int(0, 8)}`],
-    [2, () => `org.simonsobservatory.consumer.fuzz.nothing${rng.int(0, 3)}`],
-    [2, () => rng.pick(['org.simonsobservatory.data_node.add', 'org.simonsobservatory.consumer.get_data_node', 'org.simonsobservatory.x.get_fields'])],
-    [2, () => rng.pick(['wamp.session.count', 'wamp.session.list', 'wamp.session.kill_by_authrole', 'wamp.registration.list', 'wamp.subscription.match', 'wamp.session.on_join', 'wamp.x'])],
-    [2, () => rng.pick(['com.example.x', 'a', 'A.B.C', 'observatory', 'observatory-x.y'])],
-    [3, () => rng.pick(['', '.', '..', 'a..b', 'x y', 'a#b', 'observatory.', 'observatory..x', '.observatory.x', 'observatory.\u0000', 'observatory.\ud800', 'wamp.', 'observatory.x\n'])],
-    [1, () => `observatory.${'long'.repeat(rng.int(100, 20000))}`],
-    [1, () => `observatory.${Array.from({ length: rng.int(100, 5000) }, () => 'a').join('.')}`],
-  ])();
+  const x = rng.int(0, 100);
+  if (x < 22) return use === 'procedure' ? ctx.echoUri : ctx.goodTopic;
+  if (x < 50) return `observatory.fuzz.${rng.int(0, 8)}`;
+  if (x < 56) return `org.simonsobservatory.consumer.fuzz.nothing${rng.int(0, 3)}`;
+  if (x < 62) return rng.pick(SISOCK_URIS);
+  if (x < 68) return rng.pick(META_URIS);
+  if (x < 74) return rng.pick(OTHER_URIS);
+  if (x < 96) return x < 78 ? (use === 'procedure' ? ctx.goodTopic : ctx.echoUri) : rng.pick(BAD_URIS);
+  if (x < 98) return `observatory.${'long'.repeat(rng.size(20_000))}`;
+  return `observatory.${Array.from({ length: rng.size(5000) }, () => 'a').join('.')}`;
 }
 
 function matchOption(rng: Rng): Record<string, unknown> {
