@@ -303,3 +303,33 @@ describe('router: memory a client can pin', () => {
     assert.ok(retainedMb < 20, `${retainedMb.toFixed(1)} MB retained`);
   });
 });
+
+describe("router: crossbar's HTTP caller", () => {
+  let r: RouterUnderTest;
+  let callUrl: string;
+  before(async () => {
+    r = await startRouter({
+      config: {
+        ...config,
+        listeners: [{ host: '127.0.0.1', port: 0, paths: { ws: { type: 'websocket' }, call: { type: 'caller', realm: 'realm1', role: 'anonymous' } } }],
+      },
+    });
+    callUrl = r.openUrl.replace(/^ws:/, 'http:').replace(/\/ws$/, '/call');
+  });
+  after(() => r.close());
+
+  // found by the HTTP fuzzer: the body's arguments were re-encoded with
+  // JSON.stringify, which overflowed the stack on nesting JSON.parse had
+  // taken; the exception escaped a promise callback and the router process
+  // died (one POST could bring down the router)
+  test('a POST /call whose arguments nest 100,000 deep gets 400, and the router lives on', async () => {
+    const res = await fetch(callUrl, { method: 'POST', body: `{"procedure": "com.echo", "args": [${deepList(100_000)}]}` });
+    assert.equal(res.status, 400);
+    const body = (await res.json()) as { error: string; args: string[] };
+    assert.equal(body.error, 'wamp.error.invalid_argument');
+    assert.match(body.args[0]!, /nested too deep/);
+    const next = await fetch(callUrl, { method: 'POST', body: '{"procedure": "com.nobody"}' });
+    assert.equal(next.status, 200);
+    assert.equal(((await next.json()) as { error: string }).error, 'wamp.error.no_such_procedure');
+  });
+});
