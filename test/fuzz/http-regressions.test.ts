@@ -1,0 +1,35 @@
+// Cases the HTTP fuzzer found in the bridge, each kept as a plain test.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApexArchiveSource } from '../../src/servers/weather/source.js';
+import { startBridge, type RunningBridge } from '../http/helpers/bridge.js';
+import { startStack, until, type Stack } from '../http/helpers/stack.js';
+
+describe('HTTP bridge: fuzz findings', () => {
+  let stack: Stack;
+  let bridge: RunningBridge;
+  before(async () => {
+    stack = await startStack([await ApexArchiveSource.load()]);
+    bridge = await startBridge(stack.upstream);
+    await until('the bridge knows the weather node', () => bridge.bridge.service.catalog.names().length > 0);
+  });
+  after(async () => {
+    await bridge.close();
+    await stack.close();
+  });
+
+  // found by the fuzzer: HEAD on the event stream opened a live stream whose
+  // headers Node never sends (a HEAD answer has no body, and this one never
+  // ended): the client waited forever while the bridge polled the nodes
+  test('HEAD /api/v1/events answers with the stream headers and ends', async () => {
+    const res = await fetch(`${bridge.url}/api/v1/events?fields=apex_archive::apex_temperature&interval=1`, { method: 'HEAD', signal: AbortSignal.timeout(10_000) });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
+    assert.equal(await res.text(), '');
+  });
+
+  test('HEAD /api/v1/events with a bad interval is a 400 like GET', async () => {
+    const res = await fetch(`${bridge.url}/api/v1/events?interval=0`, { method: 'HEAD', signal: AbortSignal.timeout(10_000) });
+    assert.equal(res.status, 400);
+  });
+});
