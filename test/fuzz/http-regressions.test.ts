@@ -28,6 +28,18 @@ describe('HTTP bridge: fuzz findings', () => {
     assert.equal(await res.text(), '');
   });
 
+  // found by the fuzzer: the ad-hoc filters' values went whole into
+  // JSON.stringify (to drop duplicate filters), which overflowed the stack
+  // on a value nested 100,000 deep: 500 internal error
+  test('an ad-hoc filter whose value nests 100,000 deep is not a 500', async () => {
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    const body = `{"range": {"from": "2017-07-20T00:00:00Z", "to": "2017-07-21T00:00:00Z"}, "targets": [{"target": "apex_archive::apex_temperature", "refId": "A"}], "maxDataPoints": 100, "filters": [{"key": "node", "operator": "=~", "value": ${deep}, "values": [${deep}, "apex_archive"]}]}`;
+    const res = await fetch(`${bridge.url}/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    assert.equal(res.status, 200, await res.clone().text());
+    const series = (await res.json()) as { target?: string; name?: string }[];
+    assert.equal(series.length, 1);
+  });
+
   test('HEAD /api/v1/events with a bad interval is a 400 like GET', async () => {
     const res = await fetch(`${bridge.url}/api/v1/events?interval=0`, { method: 'HEAD', signal: AbortSignal.timeout(10_000) });
     assert.equal(res.status, 400);
