@@ -40,6 +40,23 @@ describe('HTTP bridge: fuzz findings', () => {
     assert.equal(series.length, 1);
   });
 
+  // found by the fuzzer: a body sent with Content-Encoding br that was not
+  // brotli made the request decompression (@fastify/compress) fail in a way
+  // that wedged the kept-alive connection: two requests later, an answer
+  // never came
+  test('a compressed request body is refused with 415, and the connection goes on serving', async () => {
+    const body = JSON.stringify(Array.from({ length: 4000 }, () => ({ target: 'fields(apex_archive)' })));
+    const first = await fetch(`${bridge.url}/search`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'br' }, body });
+    assert.equal(first.status, 415);
+    assert.match(((await first.json()) as { message: string }).message, /Content-Encoding 'br' are not accepted/);
+    const second = await fetch(`${bridge.url}/nope`, { method: 'POST' });
+    assert.equal(second.status, 404);
+    await second.text();
+    const third = await fetch(`${bridge.url}/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"target": "apex"}', signal: AbortSignal.timeout(10_000) });
+    assert.equal(third.status, 200);
+    assert.ok(((await third.json()) as string[]).includes('apex_archive::apex_temperature'));
+  });
+
   test('HEAD /api/v1/events with a bad interval is a 400 like GET', async () => {
     const res = await fetch(`${bridge.url}/api/v1/events?interval=0`, { method: 'HEAD', signal: AbortSignal.timeout(10_000) });
     assert.equal(res.status, 400);
