@@ -171,7 +171,9 @@ export function httpBridgeService(router: Router, service: PathService, path: st
         if (!isDict(kwargs)) return send(res, 400, badRequest("'kwargs' must be an object"));
         const uriKey = service.type === 'caller' ? 'procedure' : 'topic';
         const uri = json[uriKey];
-        if (typeof uri !== 'string') return send(res, 400, badRequest(`'${uriKey}' must be a URI string`));
+        // a string that starts with NUL is binary in WAMP's JSON: as a URI it would be a protocol
+        // violation that aborts the bridge's session, shared by every HTTP client of this path
+        if (typeof uri !== 'string' || uri.startsWith('\u0000')) return send(res, 400, badRequest(`'${uriKey}' must be a URI string`));
         const reply: Reply = (status, out) => send(res, status, out);
         res.on('close', () => bridge.forget(reply));
         if (service.type === 'caller') {

@@ -332,4 +332,28 @@ describe("router: crossbar's HTTP caller", () => {
     assert.equal(next.status, 200);
     assert.equal(((await next.json()) as { error: string }).error, 'wamp.error.no_such_procedure');
   });
+
+  // found by the HTTP fuzzer: "\u0000..." is binary in WAMP's JSON, so as
+  // the procedure it made the bridge's internal session send a CALL whose
+  // URI was not a string: ABORT, and every request in flight on that
+  // shared session, from any client, was answered 503
+  test("a POST /call whose procedure starts with NUL gets 400; another client's call in flight is unaffected", async () => {
+    const callee = new RawClient(r.openUrl);
+    await callee.opened();
+    await callee.hello('realm1');
+    callee.send('[64, 1, {}, "com.slow"]');
+    assert.equal((await answer(callee))[0], 65);
+    // a call held by the callee while the bad request comes and goes
+    const slow = fetch(callUrl, { method: 'POST', body: '{"procedure": "com.slow", "args": [1]}', signal: AbortSignal.timeout(10_000) });
+    const invocation = await answer(callee);
+    assert.equal(invocation[0], 68);
+    const bad = await fetch(callUrl, { method: 'POST', body: '{"procedure": "\\u0000x"}', signal: AbortSignal.timeout(10_000) });
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { args: string[] }).args[0]!, /'procedure' must be a URI string/);
+    callee.send(`[70, ${invocation[1] as number}, {}, ["done"]]`);
+    const res = await slow;
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { args: ['done'], kwargs: {} });
+    callee.close();
+  });
 });
