@@ -5,13 +5,14 @@
 //   npm run fuzz -- router --duration 10m      one target for a time
 //   npm run fuzz -- router --count 1000000     ... or for a number of cases (router: WAMP messages)
 //   npm run fuzz -- files --seed 1234          replay a run (the seed is printed at the start)
-//   npm run fuzz -- router --seed 1234 --session 17,40   replay router sessions by their index
+//   npm run fuzz -- router --seed 1234 --case 17,40      replay cases (router sessions, HTTP requests, file inputs) by index
 //
 // Exit status 1 when any target found a problem; its report says which
 // case (seed and index) to replay.
 import { fuzzRouter, summarize as summarizeRouter } from '../test/fuzz/router-fuzzer.js';
+import { fuzzHttp, summarizeHttp } from '../test/fuzz/http-fuzzer.js';
 
-const TARGETS = ['router'] as const;
+const TARGETS = ['router', 'http'] as const;
 type Target = (typeof TARGETS)[number];
 
 interface Args {
@@ -20,8 +21,8 @@ interface Args {
   count?: number;
   seed: number;
   concurrency?: number;
-  /** router: only these session indexes */
-  sessions?: number[];
+  /** only these cases (router: session indexes; http: request indexes; files: input indexes) */
+  cases?: number[];
 }
 
 function parseDuration(s: string): number {
@@ -44,7 +45,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--count') out.count = Number(value());
     else if (a === '--seed') out.seed = Number(value());
     else if (a === '--concurrency') out.concurrency = Number(value());
-    else if (a === '--session') (out.sessions ??= []).push(...value().split(',').map(Number));
+    else if (a === '--session' || a === '--case') (out.cases ??= []).push(...value().split(',').map(Number));
     else if ((TARGETS as readonly string[]).includes(a)) out.targets.push(a as Target);
     else if (/^\d/.test(a)) {
       // a bare number or duration: a count or a duration
@@ -74,12 +75,25 @@ async function main(): Promise<number> {
         seed: args.seed,
         ...(args.durationMs !== undefined ? { durationMs: args.durationMs } : { messages: args.count ?? 100_000 }),
         ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
-        ...(args.sessions ? { only: args.sessions } : {}),
+        ...(args.cases ? { only: args.cases } : {}),
         progress: (line) => console.log(`  ${line}`),
       });
       console.log(summarizeRouter(r));
       const ok = r.failures.length === 0 && r.good.errors.length === 0 && r.routerErrors.length === 0 && r.routerExit === 0 && JSON.stringify(r.after) === JSON.stringify(r.baseline);
       console.log(ok ? 'router: no problem found' : 'router: PROBLEMS FOUND');
+      failed ||= !ok;
+    }
+    if (target === 'http') {
+      const r = await fuzzHttp({
+        seed: args.seed,
+        ...(args.durationMs !== undefined ? { durationMs: args.durationMs } : { requests: args.count ?? 20_000 }),
+        ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
+        ...(args.cases ? { only: args.cases } : {}),
+        progress: (line) => console.log(`  ${line}`),
+      });
+      console.log(summarizeHttp(r));
+      const ok = r.failures.length === 0 && r.bridgeErrors.length === 0 && r.routerErrors.length === 0 && r.healthAfter === 200 && r.referenceSame && r.routerExit === 0;
+      console.log(ok ? 'http: no problem found' : 'http: PROBLEMS FOUND');
       failed ||= !ok;
     }
   }
