@@ -1,0 +1,24 @@
+// Cases the file fuzzer found in the parsers, each kept as a plain test.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readMemory } from '../../src/servers/sensors/readings.js';
+
+// found by the fuzzer: a meminfo number too long for a double made
+// memory_used and swap_used Infinity, served as a reading (null in JSON,
+// Infinity in msgpack) instead of a missing value
+test('sensors: a meminfo value beyond a double is a missing reading, not Infinity', async () => {
+  const proc = await mkdtemp(join(tmpdir(), 'sisock-meminfo-'));
+  try {
+    await writeFile(join(proc, 'meminfo'), `MemTotal:       ${'9'.repeat(400)} kB\nMemAvailable:   8765432 kB\nSwapTotal:       2097148 kB\nSwapFree:        1048574 kB\n`);
+    const readings = Object.fromEntries((await readMemory(proc)).map((r) => [r.field, r.value]));
+    assert.ok(Number.isNaN(readings.memory_used), `memory_used ${readings.memory_used}`);
+    assert.ok(Number.isNaN(readings.memory_used_percent));
+    assert.equal(readings.memory_available, 8765432 / 1024);
+    assert.equal(readings.swap_used, 1048574 / 1024);
+  } finally {
+    await rm(proc, { recursive: true, force: true });
+  }
+});
