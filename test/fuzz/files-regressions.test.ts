@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readMemory } from '../../src/servers/sensors/readings.js';
+import { parseApexFileName } from '../../src/servers/apex-weather/file-names.js';
 
 // found by the fuzzer: a meminfo number too long for a double made
 // memory_used and swap_used Infinity, served as a reading (null in JSON,
@@ -21,4 +22,12 @@ test('sensors: a meminfo value beyond a double is a missing reading, not Infinit
   } finally {
     await rm(proc, { recursive: true, force: true });
   }
+});
+
+// found by the fuzzer: an end time of hundreds of digits read as Infinity
+// and was taken for a file covering all time to come
+test('apex-weather: a file name whose times do not fit a double is not an archive file', () => {
+  assert.equal(parseApexFileName(`APEX_temperature_1500000000_${'5'.repeat(400)}.dat`), null);
+  assert.equal(parseApexFileName(`APEX_temperature_${'1'.repeat(400)}_${'2'.repeat(401)}.dat`), null);
+  assert.deepEqual(parseApexFileName('APEX_temperature_1500000000_1500086399.dat'), { field: 'temperature', start: 1500000000, end: 1500086399 });
 });
