@@ -10,6 +10,7 @@ import { Packr } from 'msgpackr';
 import { Encoder } from 'cbor-x';
 import { Authorizer } from '../../src/router/authorizer.js';
 import type { RouterConfig } from '../../src/router/config.js';
+import { ConfigError, parseCrossbarConfig } from '../../src/router/crossbar-config.js';
 import { startRouter, type RouterUnderTest } from '../helpers/router.js';
 import { RawClient } from '../router/clients.js';
 
@@ -355,5 +356,23 @@ describe("router: crossbar's HTTP caller", () => {
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { args: ['done'], kwargs: {} });
     callee.close();
+  });
+});
+
+describe('router: configuration files', () => {
+  // found by the file fuzzer: a crossbar worker whose type was an object
+  // with an own toString key made String() throw a TypeError while the
+  // warning text was built, instead of the loader's ConfigError or warning
+  test("a crossbar config with odd values where names belong loads or fails with ConfigError, never a TypeError", () => {
+    const odd = [{ toString: 1 }, Object.create(null) as object, JSON.parse('[' .repeat(50_000) + ']'.repeat(50_000)) as unknown];
+    for (const value of odd) {
+      const config = { version: value, workers: [{ type: value }, { type: 'router', realms: [], transports: [{ type: value }, { type: 'websocket', endpoint: { type: value } }] }] };
+      try {
+        const loaded = parseCrossbarConfig(config, '/', {});
+        assert.ok(loaded.warnings.some((w) => /version (a dictionary|a list of 1) is not 2/.test(w)), loaded.warnings.join('\n'));
+      } catch (err) {
+        assert.ok(err instanceof ConfigError, `threw ${(err as Error).name}: ${(err as Error).message}`);
+      }
+    }
   });
 });
