@@ -11,8 +11,9 @@
 // case (seed and index) to replay.
 import { fuzzRouter, summarize as summarizeRouter } from '../test/fuzz/router-fuzzer.js';
 import { fuzzHttp, summarizeHttp } from '../test/fuzz/http-fuzzer.js';
+import { fuzzFiles, summarizeFiles } from '../test/fuzz/files-fuzzer.js';
 
-const TARGETS = ['router', 'http'] as const;
+const TARGETS = ['router', 'http', 'files'] as const;
 type Target = (typeof TARGETS)[number];
 
 interface Args {
@@ -94,6 +95,18 @@ async function main(): Promise<number> {
       console.log(summarizeHttp(r));
       const ok = r.failures.length === 0 && r.bridgeErrors.length === 0 && r.routerErrors.length === 0 && r.healthAfter === 200 && r.referenceSame && r.routerExit === 0;
       console.log(ok ? 'http: no problem found' : 'http: PROBLEMS FOUND');
+      failed ||= !ok;
+    }
+    if (target === 'files') {
+      const r = await fuzzFiles({
+        seed: args.seed,
+        ...(args.durationMs !== undefined ? { durationMs: args.durationMs } : { inputs: args.count ?? 200_000 }),
+        ...(args.cases ? { only: args.cases } : {}),
+        progress: (line) => console.log(`  ${line}`),
+      });
+      console.log(summarizeFiles(r));
+      const ok = r.failures.length === 0;
+      console.log(ok ? 'files: no problem found' : 'files: PROBLEMS FOUND');
       failed ||= !ok;
     }
   }

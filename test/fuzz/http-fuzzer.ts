@@ -488,8 +488,9 @@ export async function fuzzHttp(o: HttpFuzzOptions): Promise<HttpFuzzReport> {
         const t0 = Date.now();
         const base = req.target === 'bridge' ? sys.bridgeUrl : sys.callUrl;
         let outcome = await send(req, base, timeoutMs);
-        if (outcome !== 'timeout' && outcome.status === 'network error' && !req.raw && !req.oversize) {
-          // a kept-alive connection the server closed as the client reused it: once more, on a fresh one
+        // a kept-alive connection the server closed just as the client reused it (the
+        // keep-alive race every HTTP client knows): again, up to twice, on another one
+        for (let again = 0; again < 2 && outcome !== 'timeout' && outcome.status === 'network error' && !req.raw && !req.oversize; again++) {
           report.retried++;
           outcome = await send(req, base, timeoutMs);
         }

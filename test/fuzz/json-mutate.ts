@@ -102,6 +102,9 @@ export function mutateJson(rng: Rng, doc: unknown, domain: Domain, rounds = 3): 
   const notes: string[] = [];
   for (let r = rng.int(1, rounds + 1); r > 0; r--) {
     const before = JSON.stringify(root);
+    // a fresh copy each round: a repeat makes many references to one node, and a later
+    // round that grows that node would grow every copy at once (sizes multiply)
+    root = JSON.parse(before) as Json;
     const all = slots(root);
     const s = rng.pick(all);
     const get = (): Json => (s.parent === null ? root : (s.parent as Record<string, Json>)[s.key as string]!);
