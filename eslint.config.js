@@ -1,10 +1,12 @@
 // Lint rules for the whole tree: the recommended sets of ESLint and
 // typescript-eslint, with unused variables allowed when prefixed by "_".
+// The web monitor's sources (web/src) run in browsers: browser globals there.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'artifacts/', 'web/dist/', 'coverage/'] },
+  { ignores: ['dist/', 'node_modules/', 'artifacts/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -19,5 +21,9 @@ export default tseslint.config(
       'no-constant-condition': ['error', { checkLoops: false }],
       eqeqeq: ['error', 'always', { null: 'ignore' }],
     },
+  },
+  {
+    files: ['web/src/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
   },
 );

@@ -52,3 +52,21 @@ export function clientOptionsFrom(s: ConnectionSettings, logger?: Logger): Clien
     ...(logger ? { logger } : {}),
   };
 }
+
+/**
+ * Options of a short-lived consumer command (status, query). Without a URL
+ * nor credentials it reads as an anonymous consumer on the open port (the
+ * secure port wants WAMP-CRA); it gives up instead of reconnecting.
+ */
+export function consumerClientOptions(s: ConnectionSettings, timeoutSeconds: number): ClientOptions {
+  const anonymous = s.url === undefined && s.secret === undefined && s.secretFile === undefined && s.ticket === undefined;
+  const url = anonymous ? `ws://${s.routerHost}:${process.env.CROSSBAR_OCS_PORT || 8001}/ws` : s.url;
+  return { ...clientOptionsFrom({ ...s, url }), reconnect: false, connectTimeout: timeoutSeconds * 1000 };
+}
+
+/** The environment a consumer command resolves its settings from: beside `sisock up`, its settings file says where the router is. */
+export function consumerEnv(argv: string[], upConfigFile: string): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  if (env.SISOCK_CONFIG === undefined && !argv.includes('--config') && existsSync(upConfigFile)) env.SISOCK_CONFIG = upConfigFile;
+  return env;
+}

@@ -343,8 +343,8 @@ export class WampClient extends EventEmitter {
     }
     try {
       const result = limits.length > 0 ? await Promise.race([pending, ...limits]) : await pending;
-      const out = { args: result.argsList ?? [], kwargs: result.argsDict ?? {} };
-      return this.binary ? plainNumbers(out) : out;
+      const reply = { args: result.argsList ?? [], kwargs: result.argsDict ?? {} };
+      return this.binary ? plainNumbers(reply) : reply;
     } catch (err) {
       if (err instanceof CallTimeoutError || (err instanceof WampError && err.uri === 'wamp.error.canceled' && options.signal?.aborted)) {
         pending.catch(() => {});

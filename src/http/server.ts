@@ -231,10 +231,15 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
   await app.register(fastifyCompress, { global: true, globalDecompression: false, threshold: 1024, encodings: ['gzip', 'br', 'deflate'] });
 
   const auth = options.auth;
+  // The monitor's own files hold no data, and a browser must load the page
+  // before the page can ask its user for credentials: they are public (by
+  // the route they matched, so no path trick reaches anything else).
+  const monitorRoutes = new Set(options.monitorDir ? [`${basePath}/monitor`, `${basePath}/monitor/*`] : []);
   if (auth && (auth.token !== undefined || (auth.user !== undefined && auth.password !== undefined))) {
     app.addHook('onRequest', (request, reply, done) => {
       // preflights never carry credentials (grafana-json-protocol 2.4)
       if (request.method === 'OPTIONS' || authorized(request.headers.authorization, auth)) return done();
+      if ((request.method === 'GET' || request.method === 'HEAD') && monitorRoutes.has(request.routeOptions.url ?? '')) return done();
       log.warn({ url: request.url, ip: request.ip }, 'request without valid credentials');
       sendError(reply, 403, 'missing or wrong credentials for the sisock HTTP bridge', 'forbidden');
     });

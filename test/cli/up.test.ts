@@ -50,6 +50,7 @@ test('sisock up starts everything, sisock status finds it, a crashed part restar
     assert.match(out, /sisock up: +hub +serving the data node list on wss:\/\//, 'components join the secure listener, trusting the generated CA');
     assert.match(out, /sisock up: +weather +serving data node 'apex_archive'/);
     assert.match(out, /sisock up: +http +serving Grafana .* on http:\/\/127\.0\.0\.1:\d+\//);
+    assert.match(out, /sisock up: open the web monitor: http:\/\/127\.0\.0\.1:\d+\/monitor\/\?plot=/);
     assert.match(out, /^router +\| sisock router: .* listening on/m, 'child output is prefixed with its name');
     assert.ok(existsSync(join(cwd, '.sisock', 'up.json')));
     assert.ok(existsSync(join(cwd, '.sisock', 'tls', 'ca_cert.pem')));
@@ -61,8 +62,9 @@ test('sisock up starts everything, sisock status finds it, a crashed part restar
     });
     assert.equal(rows.find((r) => r.name === 'apex_archive')?.fields, 5);
 
+    // router, hub, weather, sensors, the simulated OCS agent and its data-feed node, http
     const parts = children(up.pid);
-    assert.equal(parts.length, 4, parts.map((p) => p.args).join(' / '));
+    assert.equal(parts.length, 7, parts.map((p) => p.args).join(' / '));
     const weather = parts.find((p) => p.args.includes('node weather'))!;
     process.kill(weather.pid, 'SIGKILL');
     await waitFor('up to restart the weather node', () => children(up.pid).some((p) => p.args.includes('node weather') && p.pid !== weather.pid), 20_000);

@@ -15,7 +15,7 @@ import { formatHelp, parseCommandLine, UsageError, type OptionSpecs } from '../o
 import { untilStopped } from '../signals.js';
 
 /** The web monitor's build output, served when present. */
-const DEFAULT_MONITOR_DIR = fileURLToPath(new URL('../../../../web/dist', import.meta.url));
+const DEFAULT_MONITOR_DIR = fileURLToPath(new URL('../../../monitor', import.meta.url));
 
 export const httpOptions = {
   ...connectionOptions,
@@ -100,9 +100,10 @@ export async function run(argv: string[]): Promise<number> {
   const address = bridge.app.server.address();
   const port = typeof address === 'object' && address ? address.port : o.port;
   const host = o.host.includes(':') ? `[${o.host}]` : o.host;
+  const root = `http://${host}:${port}${bridge.basePath}/`;
   console.log(
-    `sisock http: serving Grafana (SimpleJson and JSON) and the REST API on http://${host}:${port}${bridge.basePath}/` +
-      ` (router ${client.url}, realm ${client.realm})`,
+    `sisock http: serving Grafana (SimpleJson and JSON) and the REST API on ${root}` +
+      ` (router ${client.url}, realm ${client.realm})${monitorDir ? `; web monitor at ${root}monitor/` : ''}`,
   );
   const how = await untilStopped(client);
   await bridge.close();

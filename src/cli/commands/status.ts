@@ -4,13 +4,12 @@
 // given no URL nor credentials it reads as an anonymous consumer on the
 // open port.
 // Exit codes: 0 listed, 1 no router or no hub, 2 usage.
-import { existsSync } from 'node:fs';
 import { WampClient } from '../../client/client.js';
 import { describeError, WampError } from '../../client/errors.js';
 import type { HubStatus } from '../../hub/hub.js';
 import type { DataNodeInfo, FieldsReply } from '../../protocol/types.js';
 import { dataNodeProcedures, HUB } from '../../protocol/uris.js';
-import { clientOptionsFrom, connectionOptions } from '../connection.js';
+import { connectionOptions, consumerClientOptions, consumerEnv } from '../connection.js';
 import { formatHelp, parseCommandLine, UsageError, type OptionSpecs } from '../options.js';
 import { UP_CONFIG_FILE } from './up.js';
 
@@ -81,19 +80,13 @@ export async function run(argv: string[]): Promise<number> {
   let client: WampClient;
   let o;
   try {
-    // Beside `sisock up`, its settings file says where the router is.
-    const env = { ...process.env };
-    if (env.SISOCK_CONFIG === undefined && !argv.includes('--config') && existsSync(UP_CONFIG_FILE)) env.SISOCK_CONFIG = UP_CONFIG_FILE;
-    const parsed = parseCommandLine(statusOptions, argv, env);
+    const parsed = parseCommandLine(statusOptions, argv, consumerEnv(argv, UP_CONFIG_FILE));
     if (parsed.help) {
       console.log(formatHelp('sisock status [options]', statusOptions));
       return 0;
     }
     o = parsed.options;
-    // Without credentials, read as an anonymous consumer on the open port (the secure one wants WAMP-CRA).
-    const anonymous = o.url === undefined && o.secret === undefined && o.secretFile === undefined && o.ticket === undefined;
-    const url = anonymous ? `ws://${o.routerHost}:${process.env.CROSSBAR_OCS_PORT || 8001}/ws` : o.url;
-    client = new WampClient({ ...clientOptionsFrom({ ...o, url }), reconnect: false, connectTimeout: o.timeout * 1000 });
+    client = new WampClient(consumerClientOptions(o, o.timeout));
   } catch (err) {
     if (err instanceof UsageError) {
       console.error(`sisock status: ${err.message}`);

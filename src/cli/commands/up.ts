@@ -30,6 +30,10 @@ export interface UpContext {
   serverEnv: NodeJS.ProcessEnv;
   /** environment for a client joining as user 'simonsobs' (consumer role: the HTTP bridge) */
   consumerEnv: NodeJS.ProcessEnv;
+  /** the router's open URL, where OCS agents publish their feeds */
+  ocsUrl: string;
+  /** absolute path of the state folder */
+  stateDir: string;
 }
 
 export interface UpPart {
@@ -45,8 +49,31 @@ export interface UpPart {
  */
 export const upParts: UpPart[] = [
   { name: 'weather', spec: (ctx) => ({ args: ['node', 'weather'], env: ctx.serverEnv }) },
+  { name: 'sensors', spec: (ctx) => ({ args: ['node', 'sensors'], env: ctx.serverEnv }) },
+  // a simulated OCS agent and the data-feed node that serves every feed of every agent, so the first look is live
+  {
+    name: 'feeds',
+    spec: (ctx) => ({
+      args: ['node', 'data-feed', '--target', '*', '--feed', '*', '--name', 'ocs_feeds', '--feed-url', ctx.ocsUrl, '--spool-dir', join(ctx.stateDir, 'spool')],
+      env: ctx.serverEnv,
+    }),
+  },
+  { name: 'agent', spec: (ctx) => ({ args: ['simulate-agent', '--url', ctx.ocsUrl, '--agent-id', SIMULATED_AGENT, ...SIMULATED_FEEDS.flatMap((f) => ['--feed', f])], env: {} }) },
   { name: 'http', spec: (ctx) => ({ args: ['http'], env: ctx.consumerEnv }) },
 ];
+
+const SIMULATED_AGENT = 'fake-data1';
+/** name:channels:samples per second:style (see `sisock simulate-agent --help`) */
+const SIMULATED_FEEDS = ['temperatures:4:2:lakeshore', 'false_temperatures:3:5:fake'];
+
+/**
+ * The web monitor's first view (its URL query): live plots of a simulated
+ * feed and of this machine, over the last 5 minutes, with the example
+ * archive and the feeds opened in the node list.
+ */
+export const MONITOR_START_VIEW =
+  `?plot=ocs_feeds::${SIMULATED_AGENT}.false_temperatures.channel_00,ocs_feeds::${SIMULATED_AGENT}.temperatures.channel_01_t` +
+  '&plot=sensors::cpu_utilisation,sensors::memory_used_percent,sensors::cpu_load_1&last=5m&live=1&node=apex_archive&node=ocs_feeds';
 
 export const upOptions = {
   host: { flag: 'host', type: 'string', env: 'SISOCK_ROUTER_HOST', key: 'up.host', default: '127.0.0.1', description: 'address the router listens on' },
@@ -137,6 +164,8 @@ export async function run(argv: string[]): Promise<number> {
       caFile,
       serverEnv: { ...client, WAMP_USER: 'server', WAMP_SECRET: serverSecret },
       consumerEnv: { ...client, WAMP_USER: 'simonsobs', WAMP_SECRET: consumerSecret },
+      ocsUrl: ws,
+      stateDir: state,
     };
     writeFileSync(
       join(state, 'up.json'),
@@ -151,6 +180,8 @@ export async function run(argv: string[]): Promise<number> {
     say('everything is up');
     say(`  ${'router'.padEnd(width)}  ${described.join('  ')}`);
     for (const name of names.slice(1)) say(`  ${name.padEnd(width)}  ${(supervisor.lines(name)[0] ?? '').replace(/^sisock [^:]+: /, '')}`);
+    const monitor = /web monitor at (\S+)/.exec(supervisor.lines('http')[0] ?? '')?.[1];
+    say(monitor ? `open the web monitor: ${monitor}${MONITOR_START_VIEW}` : 'the web monitor is not built (`npm run build` builds it)');
     say(`state in ${state}; \`sisock status\` lists the data nodes; Ctrl-C stops everything`);
   } catch (err) {
     console.error(`sisock up: ${(err as Error).message}`);
