@@ -8,7 +8,8 @@
 ARG NODE_VERSION=20
 
 # --- build: all dependencies (TypeScript, the web monitor's bundler), then
-# keep only what runs: production dependencies and the compiled code.
+# keep only what runs: production dependencies, the compiled code and the
+# monitor's static files (dist/monitor, served by `sisock http`).
 FROM node:${NODE_VERSION}-bookworm AS build
 WORKDIR /app
 # dependencies first, so this layer is rebuilt only when the lock file changes
@@ -20,7 +21,7 @@ RUN npm run build \
  && mkdir -p /out/dist \
  && cp -r package.json bin data node_modules /out/ \
  && cp -r dist/src /out/dist/src \
- && if [ -d web/dist ]; then mkdir -p /out/web && cp -r web/dist /out/web/dist; fi
+ && if [ -d dist/monitor ]; then cp -r dist/monitor /out/dist/monitor; fi
 
 # --- run: production dependencies only, as an unprivileged user.
 FROM node:${NODE_VERSION}-bookworm-slim
