@@ -26,6 +26,8 @@ import { readCpuTimes, readHwmon, readLoad, readMemory } from '../../src/servers
 import { ConfigError, parseCrossbarConfig } from '../../src/router/crossbar-config.js';
 import { parseRouterConfig } from '../../src/router/config-file.js';
 import type { TimelineSamples } from '../../src/datanode/source.js';
+import { G3Reader, HKArchiveScanner, HkSchemaError, frameSamples, interpretHkFrame, type G3Object } from '../../src/g3/index.js';
+import { gzipSync } from 'node:zlib';
 import { mutateBytes, splice } from './bytes.js';
 import { describe } from './describe.js';
 import { mutateJson, type Domain } from './json-mutate.js';
@@ -282,7 +284,12 @@ function archiveNode(kind: 'apex' | 'pwv'): Target {
           name = name.slice(0, 200);
           await writeFile(join(dir, name), data);
         }
-        if (rng.chance(0.2)) await mkdir(join(dir, kind === 'apex' ? apexFileName('APEX', 'humidity', start, start + 86399) : pwvFileName(2019, 9)));
+        // a folder named like an archive file
+        if (rng.chance(0.2)) {
+          await mkdir(join(dir, kind === 'apex' ? apexFileName('APEX', 'humidity', start, start + 86399) : pwvFileName(2019, 9))).catch((err: NodeJS.ErrnoException) => {
+            if (err.code !== 'EEXIST') throw err;
+          });
+        }
         const source = kind === 'apex' ? new ApexWeatherSource({ dataDir: dir, rescanInterval: 0 }) : new UcscRadiometerSource({ pwvDir: dir, rescanInterval: 0 });
         await source.start();
         try {
@@ -454,7 +461,117 @@ const routerConfig: Target = {
   },
 };
 
-export const TARGETS: readonly Target[] = [datFile, textRows, fileNames, archiveNode('apex'), archiveNode('pwv'), ocsFeed, spool, sensors, routerConfig];
+// --- .g3 ---
+
+const G3_REFERENCE = join(ROOT, 'test/fixtures/g3/reference');
+const G3_COMPRESSED = join(ROOT, 'test/fixtures/g3/compressed');
+let g3Files: { name: string; data: Buffer }[] | undefined;
+/** The reference files (the largest cut to its first 60 kB: what matters is the frame structure, not the length). */
+function g3Reference(): { name: string; data: Buffer }[] {
+  g3Files ??= readdirSync(G3_REFERENCE, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && /^\d+$/.test(d.name))
+    .flatMap((d) => readdirSync(join(G3_REFERENCE, d.name)).filter((f) => f.endsWith('.g3')).map((f) => join(d.name, f)))
+    .sort()
+    .map((name) => ({ name, data: readFileSync(join(G3_REFERENCE, name)).subarray(0, 60_000) }));
+  return g3Files;
+}
+
+/** A .g3 file flipped, cut, spliced with another, or with bytes inserted; sometimes gzip-compressed (before or after the damage), or the bzip2 reference damaged. */
+function mutatedG3(rng: Rng): { name: string; data: Buffer; note: string } {
+  const files = g3Reference();
+  const a = rng.pick(files);
+  if (rng.chance(0.05)) {
+    const bz = readFileSync(join(G3_COMPRESSED, '1649997600.g3.bz2'));
+    const m = mutateBytes(rng, bz, 3);
+    return { name: 'damaged.g3.bz2', data: m.data, note: `bzip2: ${m.note}` };
+  }
+  const m = rng.chance(0.2) ? splice(rng, a.data, rng.pick(files).data) : mutateBytes(rng, a.data, 4);
+  if (rng.chance(0.1)) {
+    // compressed after the damage: the stream decompresses, the frames are damaged; or the other way round
+    const gz = gzipSync(rng.chance(0.5) ? m.data : a.data);
+    return rng.chance(0.5) ? { name: 'damaged.g3.gz', data: gz, note: `${a.name}, gzip of: ${m.note}` } : { name: 'damaged.g3.gz', data: mutateBytes(rng, gz, 2).data, note: `${a.name}, gzip damaged` };
+  }
+  return { name: 'damaged.g3', data: m.data, note: `${a.name}: ${m.note}` };
+}
+
+function touch(o: G3Object | null | undefined): void {
+  if (!o) return;
+  if (o.class === 'G3VectorFrameObject') o.value.forEach(touch);
+  else if (o.class === 'G3MapFrameObject') o.value.forEach(touch);
+  else if (o.class === 'G3TimesampleMap') o.fields.forEach(touch);
+}
+
+/** A damaged .g3 file read as a stream: every frame, every object decoded, HK frames interpreted. */
+const g3Stream: Target = {
+  name: '.g3 files read as a stream (reference files damaged)',
+  weight: 3,
+  async run(rng, scratch) {
+    const m = mutatedG3(rng);
+    const dir = await mkdtemp(join(scratch, 'g3-'));
+    const path = join(dir, m.name);
+    try {
+      await writeFile(path, m.data);
+      const reader = await G3Reader.open(path);
+      for await (const frame of reader) {
+        for (const k of frame.keys()) touch(frame.get(k));
+        if (!frame.crcOk) continue;
+        try {
+          if (interpretHkFrame(frame)?.kind === 'data') frameSamples(frame);
+        } catch (err) {
+          // the documented refusal of a frame that is not valid HK
+          if (!(err instanceof HkSchemaError)) throw err;
+        }
+      }
+      const s = reader.summary();
+      if (!['complete', 'truncated', 'corrupt'].includes(s.status)) return bad(`${m.note}: summary status ${describe(s.status)}`);
+    } catch (err) {
+      return { ok: false, why: `${m.note}: ${(unexpected(err) as { why: string }).why}` };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    return OK;
+  },
+};
+
+/** A damaged file scanned into an archive and queried; and a good file scanned, then damaged on disk before the query (a stale index). */
+const g3Archive: Target = {
+  name: '.g3 archive: scan and query damaged files, and files damaged after their scan',
+  weight: 3,
+  async run(rng, scratch) {
+    const dir = await mkdtemp(join(scratch, 'g3a-'));
+    const stale = rng.chance(0.4);
+    const m = mutatedG3(rng);
+    const good = rng.pick(g3Reference());
+    const name = m.name.endsWith('.g3') || stale ? 'f.g3' : m.name;
+    const path = join(dir, name);
+    try {
+      await writeFile(path, stale ? good.data : m.data);
+      const scanner = new HKArchiveScanner();
+      await scanner.processFile(path, { name });
+      if (stale && m.name.endsWith('.g3')) await writeFile(path, m.data);
+      const archive = scanner.finalize({ resolve: (n) => join(dir, n) });
+      const { fields } = archive.getFields();
+      const names = [...fields.keys()];
+      const wanted = rng.chance(0.5) ? names : names.filter(() => rng.chance(0.3));
+      const start = rng.chance(0.5) ? null : 1.4e9 + rng.next() * 3e8;
+      const result = await archive.getData({ fields: wanted, start, end: start === null ? null : start + rng.size(1e7) });
+      for (const [tname, tl] of result.timelines) {
+        if ([...tl.t].some((t) => !Number.isFinite(t))) return bad(`${m.note}: timeline ${tname} has a time that is not finite`);
+        for (const f of tl.fields) {
+          const col = result.data.get(f);
+          if (col && col.values.length !== tl.t.length) return bad(`${m.note}: field ${f} has ${col.values.length} values for ${tl.t.length} times`);
+        }
+      }
+    } catch (err) {
+      return { ok: false, why: `${stale ? 'stale index; ' : ''}${m.note}: ${(unexpected(err) as { why: string }).why}` };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    return OK;
+  },
+};
+
+export const TARGETS: readonly Target[] = [datFile, textRows, fileNames, archiveNode('apex'), archiveNode('pwv'), ocsFeed, spool, sensors, routerConfig, g3Stream, g3Archive];
 
 /** Temporary folder for the file-system targets. */
 export function makeScratch(): Promise<string> {
