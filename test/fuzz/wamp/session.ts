@@ -42,6 +42,8 @@ export interface SessionReport {
   /** how it ended: ABORT from the router, closed by the router, or still healthy when we left */
   end: 'abort' | 'closed' | 'alive';
   abortReason?: string;
+  /** the ABORT's message */
+  abortMessage?: string;
   closeCode?: number;
   /** the session sent something the model calls bad (malformed, out of place, certainly refused) */
   bad: boolean;
@@ -283,9 +285,19 @@ export class FuzzSession {
       return;
     }
     const lone = decoded.messages.length === 1;
-    // nesting deeper than 1000 needs at least 1000 bytes
-    const mayBeDeep = data.length > 1000;
-    decoded.messages.forEach((m, i) => this.model(m, seq0 + 1 + Math.min(i, count - 1), lone, seq0 + 1, mayBeDeep));
+    // The router decodes a whole frame before handling any of its messages: one
+    // message too deep for its decoder refuses the whole batch, even the messages
+    // before it (nesting deeper than 1000 needs at least 1000 bytes).
+    if (data.length > 1000 && this.expectEnd === null && this.unpredictable === null && !this.leaving) {
+      for (const m of decoded.messages) {
+        const { depth } = nesting(m);
+        if (depth > 1000) {
+          this.mayEnd ??= { why: `a message nested ${depth} deep`, seq: seq0 + 1 };
+          break;
+        }
+      }
+    }
+    decoded.messages.forEach((m, i) => this.model(m, seq0 + 1 + Math.min(i, count - 1), lone));
   }
 
   private endExpected(why: string, seq: number, abort: boolean, codes: number[], bad = true): void {
@@ -298,11 +310,8 @@ export class FuzzSession {
   }
 
   /** Feeds one decoded message to the session model. */
-  private model(m: unknown, seq: number, lone: boolean, frameSeq: number, mayBeDeep: boolean): void {
+  private model(m: unknown, seq: number, lone: boolean): void {
     if (this.expectEnd !== null || this.unpredictable !== null || this.leaving) return;
-    const depth = mayBeDeep ? nesting(m).depth : 0;
-    // the router decodes a whole frame before handling any of its messages: a refusal takes the whole batch
-    if (depth > 1000) this.mayEnd ??= { why: `a message nested ${depth} deep`, seq: frameSeq };
     const shape = clientShape(m);
     if (!shape.ok) {
       const type = Array.isArray(m) ? m[0] : undefined;
@@ -583,6 +592,7 @@ export class FuzzSession {
       this.expectEnd = { ...this.mayEnd, abort: true, codes: [1002] };
     }
     this.report.abortReason = reason;
+    this.report.abortMessage = typeof details.message === 'string' ? details.message.slice(0, 300) : undefined;
     if (!reason.startsWith('wamp.')) this.fail(`ABORT with a reason that is not a wamp URI: ${describe(reason)}`);
     if (typeof details.message !== 'string' || details.message.length === 0) this.fail(`ABORT without a message: ${describe(details)}`);
     if (this.expectEnd !== null) {
@@ -625,7 +635,7 @@ export class FuzzSession {
       if (!e.abort && r.end === 'closed' && !e.codes.includes(r.closeCode ?? 0)) this.fail(`${e.why}: closed with ${r.closeCode}, expected ${e.codes.join(' or ')}`);
       if (this.unpredictable === null) {
         for (const x of this.expectations.values()) {
-          if (x.required && x.sync && x.seq < e.seq && !x.answered) this.fail(`${x.note}, sent before ${e.why}, got no answer`);
+          if (x.required && x.sync && x.seq < e.seq && !x.answered) this.fail(`${x.note}, sent before ${e.why}, got no answer (the router said: ${r.abortMessage ?? `close ${r.closeCode}`})`);
         }
       }
       return;
