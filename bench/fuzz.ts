@@ -1,7 +1,7 @@
 // `npm run fuzz`: the long fuzzing runs (the bounded versions run in
 // `npm test`, test/fuzz/). Usage:
 //
-//   npm run fuzz                               every target, 100,000 router messages, 2,000 HTTP requests, 20,000 file inputs
+//   npm run fuzz                               every target: 100,000 router messages, 20,000 HTTP requests, 200,000 file inputs
 //   npm run fuzz -- router --duration 10m      one target for a time
 //   npm run fuzz -- router --count 1000000     ... or for a number of cases (router: WAMP messages)
 //   npm run fuzz -- files --seed 1234          replay a run (the seed is printed at the start)
