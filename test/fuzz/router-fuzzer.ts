@@ -13,7 +13,11 @@ import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { Wampy } from 'wampy';
-import { WampClient } from '../../src/client/client.js';
+import { WampClient, type ClientOptions } from '../../src/client/client.js';
+import { DataNodeServer } from '../../src/datanode/server.js';
+import { Hub } from '../../src/hub/hub.js';
+import { ApexArchiveSource } from '../../src/servers/weather/source.js';
+import { dataNodeProcedures, HUB } from '../../src/protocol/uris.js';
 import { spawnRouter, type RouterProcess } from '../helpers/router.js';
 import { connectAutobahn, connectWampy, type AutobahnClient } from '../router/clients.js';
 import { Rng } from './random.js';
@@ -105,20 +109,26 @@ function rssMb(pid: number): number {
   }
 }
 
-/** A pino logger whose warnings and errors are kept. */
-function keptLogger(into: string[], who: string): pino.Logger {
+/** A pino logger whose lines at `level` and above are kept. */
+function keptLogger(into: string[], who: string, level: pino.Level = 'warn'): pino.Logger {
   const stream = new Writable({
     write(chunk: Buffer, _enc, cb) {
       for (const line of chunk.toString().split('\n')) if (line.trim()) into.push(`${who}: ${line.slice(0, 300)}`);
       cb();
     },
   });
-  return pino({ level: 'warn' }, stream);
+  return pino({ level }, stream);
 }
 
-/** The well-behaved sessions: they must see no error while the fuzzer runs. */
+/**
+ * The well-behaved sessions: they must see no error while the fuzzer runs.
+ * Beside the three clients, a hub and the example weather node run as
+ * sisock runs them; fuzz sessions call them with spoiled arguments (an
+ * anonymous session may call consumer procedures), and they must answer
+ * every call without an internal error.
+ */
 class GoodSessions {
-  readonly errors: string[] = [];
+  errors: string[] = [];
   calls = 0;
   publishes = 0;
   readonly events: Record<string, number[]> = { ours: [], autobahn: [] };
@@ -130,18 +140,26 @@ class GoodSessions {
     readonly ours: WampClient,
     readonly autobahnClient: AutobahnClient,
     readonly wampy: Wampy,
+    private readonly hub: Hub,
+    private readonly node: DataNodeServer,
   ) {}
 
   static async start(url: string, secret: string): Promise<GoodSessions> {
     const errors: string[] = [];
-    const ours = new WampClient({ url, realm: REALM, auth: { method: 'wampcra', authid: 'server', secret }, reconnect: false, logger: keptLogger(errors, 'our client') });
+    const server: ClientOptions = { url, realm: REALM, auth: { method: 'wampcra', authid: 'server', secret }, reconnect: false };
+    const hub = new Hub({ connection: server, logger: keptLogger(errors, 'hub', 'error'), probe: { interval: 0 } });
+    await hub.start();
+    const node = new DataNodeServer({ source: await ApexArchiveSource.load(), connection: server, logger: keptLogger(errors, 'weather node', 'error') });
+    await node.start();
+    const ours = new WampClient({ ...server, logger: keptLogger(errors, 'our client') });
     await ours.register(ECHO, (inv) => ({ args: inv.args, kwargs: inv.kwargs }));
     await ours.start();
     // autobahn-js on JSON: its msgpack decoder (msgpack5) throws, uncaught, on a map key __proto__ that a fuzz session publishes
     const ab = await connectAutobahn({ url, realm: REALM, serializer: 'json' });
     const wp = await connectWampy({ url, realm: REALM, serializer: 'cbor' });
-    const good = new GoodSessions(ours, ab, wp);
-    good.errors.push(...errors);
+    const good = new GoodSessions(ours, ab, wp, hub, node);
+    // the loggers write into `errors` from now on, also while fuzzing
+    good.errors = errors;
     await ours.subscribe(TICKS, (e) => good.tick('ours', e.kwargs));
     await ab.session.subscribe(TICKS, (_args, kwargs: Record<string, unknown> | undefined) => good.tick('autobahn', kwargs));
     return good;
@@ -207,6 +225,8 @@ class GoodSessions {
     await this.autobahnClient.close().catch(() => undefined);
     await this.wampy.disconnect().catch(() => undefined);
     await this.ours.close();
+    await this.node.close();
+    await this.hub.close();
   }
 }
 
@@ -228,7 +248,15 @@ export async function fuzzRouter(o: RouterFuzzOptions): Promise<RouterFuzzReport
   const maxFailures = o.maxFailures ?? 20;
   const progress = o.progress ?? (() => undefined);
   const router: RouterProcess = await spawnRouter({ noTls: true, args: ['--max-message-size', String(maxMessageSize)], env: { LOGLEVEL: 'warn' } });
-  const ctx: GeneratorContext = { realm: REALM, echoUri: ECHO, goodTopic: TICKS, maxMessageSize };
+  const node = 'apex_archive';
+  const ctx: GeneratorContext = {
+    realm: REALM,
+    echoUri: ECHO,
+    goodTopic: TICKS,
+    maxMessageSize,
+    dataNode: node,
+    served: [...Object.values(dataNodeProcedures(node)), HUB.getDataNode, HUB.status],
+  };
   const report: RouterFuzzReport = {
     seed: o.seed,
     sessions: 0,

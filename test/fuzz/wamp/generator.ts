@@ -59,6 +59,10 @@ export interface Script {
 
 export interface GeneratorContext {
   realm: string;
+  /** a data node's name whose get_fields / get_data anonymous sessions may call (and the hub's node list) */
+  dataNode?: string;
+  /** procedures well-behaved callees serve besides the echo (answered later, not by the router itself) */
+  served?: readonly string[];
   /** a procedure a well-behaved callee serves (echo) */
   echoUri: string;
   /** a topic well-behaved sessions publish on */
@@ -198,6 +202,7 @@ export function helloMessage(rng: Rng, ctx: GeneratorContext): unknown[] {
 /** A well-formed message of the established phase (it may still be refused: bad URI, not authorized, unknown id). */
 function sessionMessage(rng: Rng, ctx: GeneratorContext, ids: { n: number }): unknown[] {
   const kind = rng.weighted([
+    [ctx.dataNode ? 5 : 0, 'sisock'],
     [14, 'call'],
     [10, 'subscribe'],
     [12, 'publish'],
@@ -215,6 +220,8 @@ function sessionMessage(rng: Rng, ctx: GeneratorContext, ids: { n: number }): un
     return m;
   };
   switch (kind) {
+    case 'sisock':
+      return sisockCall(rng, ctx, ids);
     case 'call': {
       const options: Record<string, unknown> = {};
       if (rng.chance(0.2)) options.receive_progress = true;
@@ -247,6 +254,31 @@ function sessionMessage(rng: Rng, ctx: GeneratorContext, ids: { n: number }): un
       return tail([T.YIELD, rng.chance(0.85) ? new Ref('invocation') : rng.int(1, 100), rng.chance(0.2) ? { progress: true } : {}]);
     case 'error':
       return tail([T.ERROR, T.INVOCATION, rng.chance(0.85) ? new Ref('invocation') : rng.int(1, 100), {}, rng.pick(['com.fuzz.error', 'wamp.error.canceled', 'not a uri', ''])]);
+  }
+}
+
+const SISOCK_TIMES = [0, -1, -3600, -1e9, 1, 1_499_990_400, 1_500_600_000, 1_501_200_000, 4_102_444_800, 1e15, -1e308, 1e308, 5e-324, 2 ** 53, 0.5];
+const SISOCK_FIELDS = ['apex_temperature', 'apex_humidity', 'apex_pressure', 'apex_windspeed', 'apex_radiometer', 'nope', '', 'x'.repeat(5000)];
+
+/** A consumer's call to a data node or the hub, with arguments that are plausible, spoiled, or both. */
+function sisockCall(rng: Rng, ctx: GeneratorContext, ids: { n: number }): unknown[] {
+  const node = ctx.dataNode!;
+  const time = (): unknown => (rng.chance(0.85) ? rng.pick(SISOCK_TIMES) : weirdValue(rng, 3));
+  const fields = (): unknown => (rng.chance(0.85) ? Array.from({ length: rng.int(0, 4) }, () => rng.pick(SISOCK_FIELDS)) : weirdValue(rng, 3));
+  const stride = (): unknown => rng.pick<unknown>([null, 0, 1, 60, 3600, -5, 1e-9, 1e300, NaN, 'x', [], 2n ** 64n - 1n]);
+  const call = (procedure: string, args: unknown[], kwargs?: Record<string, unknown>): unknown[] => [T.CALL, requestId(rng, ids), {}, procedure, args, ...(kwargs ? [kwargs] : [])];
+  switch (rng.int(0, 6)) {
+    case 0:
+      return call(`org.simonsobservatory.consumer.${node}.get_fields`, rng.chance(0.8) ? [time(), time()] : Array.from({ length: rng.int(0, 4) }, time));
+    case 1:
+    case 2:
+      return call(`org.simonsobservatory.consumer.${node}.get_data`, [fields(), time(), time(), ...(rng.chance(0.5) ? [stride()] : [])]);
+    case 3:
+      return call(`org.simonsobservatory.consumer.${node}.get_data`, [fields(), time(), time()], rng.pick<Record<string, unknown>>([{ min_stride: stride() }, { start: time() }, { nope: 1 }, { field: fields(), start: time(), end: time() }]));
+    case 4:
+      return call('org.simonsobservatory.consumer.get_data_node', rng.chance(0.8) ? [] : [weirdValue(rng, 3)]);
+    default:
+      return call('org.simonsobservatory.consumer.get_hub_status', rng.chance(0.8) ? [] : [weirdValue(rng, 3)], rng.chance(0.2) ? { x: weirdValue(rng, 3) } : undefined);
   }
 }
 

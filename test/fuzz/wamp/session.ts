@@ -110,6 +110,8 @@ export class FuzzSession {
   private readonly registrations: number[] = [];
   private readonly invocations: number[] = [];
   private readonly calls = new Set<number>();
+  /** procedure of each CALL sent, by request id */
+  private readonly callProcedures = new Map<number, string>();
   private wake: (() => void) | null = null;
   private closed!: Promise<void>;
   readonly report: SessionReport;
@@ -378,10 +380,12 @@ export class FuzzSession {
         }
         this.calls.add(id);
         const procedure = msg[3] as string;
-        const toEcho = procedure === this.options.ctx.echoUri;
+        this.callProcedures.set(id, procedure);
+        // answered by a well-behaved callee (later), or by the router itself (before the next probe's answer)
+        const served = procedure === this.options.ctx.echoUri || (this.options.ctx.served ?? []).includes(procedure);
         // only anonymous sessions register, and only under observatory.: calls elsewhere are answered by the router or the echo
         const required = !procedure.startsWith('observatory');
-        this.expect(type, id, seq, required, this.refusal('call', {}, procedure), !toEcho && required);
+        this.expect(type, id, seq, required, this.refusal('call', {}, procedure), !served && required);
         return;
       }
     }
@@ -554,6 +558,10 @@ export class FuzzSession {
           return;
         }
         this.report.errors++;
+        // an internal failure of the router or of a callee we run (the echo, the data node, the hub): never right
+        if (msg[4] === 'wamp.error.runtime_error' && requestType === T.CALL && this.unpredictable === null && (this.calleeIsOurs(requestId) ?? false)) {
+          this.fail(`a call answered wamp.error.runtime_error: ${describe(msg.slice(5), 300)}`);
+        }
         this.answer(requestType, requestId, true, false);
         return;
       }
@@ -567,6 +575,11 @@ export class FuzzSession {
       default:
         this.fail(`unexpected message from the router: ${describe(msg)}`);
     }
+  }
+
+  /** Whether a CALL of ours went to a procedure served by a well-behaved callee or the router (not by a fuzz session). */
+  private calleeIsOurs(id: number): boolean | undefined {
+    return this.callProcedures.get(id)?.startsWith('org.simonsobservatory.') || this.callProcedures.get(id)?.startsWith('wamp.');
   }
 
   private answer(type: number, id: number, isError: boolean, progress: boolean): void {
