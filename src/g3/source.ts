@@ -57,6 +57,8 @@ export class StreamSource implements ByteSource {
   constructor(
     private readonly stream: Readable,
     skip = 0,
+    /** the streams feeding `stream` (the file): a pipe does not pass a destroy upstream */
+    private readonly upstream: readonly { destroy(): void }[] = [],
   ) {
     this.chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     this.skip = skip;
@@ -105,6 +107,7 @@ export class StreamSource implements ByteSource {
 
   async close(): Promise<void> {
     this.stream.destroy();
+    for (const s of this.upstream) s.destroy();
   }
 }
 
@@ -119,7 +122,7 @@ export async function openSource(path: string, start = 0, compression: Compressi
     // Errors of the file stream surface through the decompressor.
     file.on('error', (err) => gunzip.destroy(err));
     file.pipe(gunzip);
-    return new StreamSource(gunzip, start);
+    return new StreamSource(gunzip, start, [file]);
   }
   // unbzip2-stream is an old-style (`through`) stream: wrap it as a Readable.
   const bunzip = unbzip2();
@@ -127,5 +130,5 @@ export async function openSource(path: string, start = 0, compression: Compressi
   bunzip.on('error', (err: Error) => out.destroy(err));
   file.on('error', (err) => out.destroy(err));
   file.pipe(bunzip);
-  return new StreamSource(out, start);
+  return new StreamSource(out, start, [bunzip, file]);
 }

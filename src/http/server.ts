@@ -191,6 +191,13 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
     }
   });
 
+  // bodies come as plain JSON (no client compresses them): say so rather than read compressed bytes as JSON
+  app.addHook('onRequest', (request, reply, done) => {
+    const encoding = (request.headers['content-encoding'] ?? '').trim().toLowerCase();
+    if (encoding === '' || encoding === 'identity') return done();
+    sendError(reply, 415, `request bodies with Content-Encoding '${encoding.slice(0, 40)}' are not accepted: send plain JSON`, 'unsupported_encoding');
+  });
+
   // no body at all (SimpleJson's /tag-keys on Grafana 7 and older) reads as {}
   app.addHook('preValidation', (request, _reply, done) => {
     if (request.body === undefined && request.method === 'POST') request.body = {};
@@ -219,7 +226,9 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
     strictPreflight: false,
     // allowedHeaders left unset: the plugin echoes Access-Control-Request-Headers
   });
-  await app.register(fastifyCompress, { global: true, threshold: 1024, encodings: ['gzip', 'br', 'deflate'] });
+  // answers only: no client sends compressed bodies, and decompressing them wedged the connection
+  // after a body that was not what its Content-Encoding said (the next request on it never answered)
+  await app.register(fastifyCompress, { global: true, globalDecompression: false, threshold: 1024, encodings: ['gzip', 'br', 'deflate'] });
 
   const auth = options.auth;
   // The monitor's own files hold no data, and a browser must load the page

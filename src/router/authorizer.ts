@@ -14,6 +14,8 @@ export interface Decision {
 const DENY: Decision = Object.freeze({ allow: false, disclose: false });
 /** Decisions cached per role and action; bounded so URIs chosen by clients cannot grow it without end. */
 const CACHE_LIMIT = 10_000;
+/** Longer URIs are decided afresh each time: caching them would let a client pin CACHE_LIMIT times their length. */
+const MAX_CACHED_URI = 512;
 
 export class RoleAuthorizer {
   private readonly index = new UriIndex<Permission>();
@@ -34,8 +36,10 @@ export class RoleAuthorizer {
     let d = cache.get(uri);
     if (d === undefined) {
       d = this.decide(uri, action);
-      if (cache.size >= CACHE_LIMIT) cache.clear();
-      cache.set(uri, d);
+      if (uri.length <= MAX_CACHED_URI) {
+        if (cache.size >= CACHE_LIMIT) cache.clear();
+        cache.set(uri, d);
+      }
     }
     return d;
   }

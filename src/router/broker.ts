@@ -6,6 +6,7 @@ import { MessageType, WampErrors, type Args, type Dict, type Publish, type Subsc
 import { Payload } from '../wamp/payload.js';
 import type { Serializer } from '../wamp/serializers.js';
 import { isMatchPolicy, isValidUri, type MatchPolicy } from '../wamp/uri.js';
+import { describeValue } from '../wamp/validation.js';
 import { freshId, randomId } from './ids.js';
 import type { Realm } from './realm.js';
 import type { RouterSession } from './session.js';
@@ -48,15 +49,15 @@ export class Broker {
     const [, requestId, options, topic] = msg;
     const match = options.match ?? 'exact';
     if (!isMatchPolicy(match)) {
-      session.sendError(MessageType.SUBSCRIBE, requestId, WampErrors.invalidArgument, `unknown match policy '${String(match)}'`);
+      session.sendError(MessageType.SUBSCRIBE, requestId, WampErrors.invalidArgument, `unknown match policy ${describeValue(match)}`);
       return;
     }
     if (!isValidUri(topic, match)) {
-      session.sendError(MessageType.SUBSCRIBE, requestId, WampErrors.invalidUri, `invalid topic URI '${topic}'`);
+      session.sendError(MessageType.SUBSCRIBE, requestId, WampErrors.invalidUri, `invalid topic URI ${describeValue(topic)}`);
       return;
     }
     if (!this.realm.authorizer.authorize(session.authrole, topic, 'subscribe').allow) {
-      session.sendError(MessageType.SUBSCRIBE, requestId, WampErrors.notAuthorized, `session is not authorized to subscribe to topic '${topic}'`);
+      session.sendError(MessageType.SUBSCRIBE, requestId, WampErrors.notAuthorized, `session is not authorized to subscribe to topic ${describeValue(topic)}`);
       return;
     }
     let sub = this.index.get(topic, match);
@@ -108,12 +109,12 @@ export class Broker {
     const [, requestId, options, topic] = msg;
     const acknowledge = options.acknowledge === true;
     if (!isValidUri(topic)) {
-      if (acknowledge) session.sendError(MessageType.PUBLISH, requestId, WampErrors.invalidUri, `invalid topic URI '${topic}'`);
+      if (acknowledge) session.sendError(MessageType.PUBLISH, requestId, WampErrors.invalidUri, `invalid topic URI ${describeValue(topic)}`);
       return;
     }
     const decision = this.realm.authorizer.authorize(session.authrole, topic, 'publish');
     if (!decision.allow) {
-      if (acknowledge) session.sendError(MessageType.PUBLISH, requestId, WampErrors.notAuthorized, `session is not authorized to publish to topic '${topic}'`);
+      if (acknowledge) session.sendError(MessageType.PUBLISH, requestId, WampErrors.notAuthorized, `session is not authorized to publish to topic ${describeValue(topic)}`);
       return;
     }
     let audience: Audience;

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { convertStarredUri, isMatchPolicy, type MatchPolicy } from '../wamp/uri.js';
 import { SERIALIZERS, subprotocolsFor } from '../wamp/serializers.js';
+import { describeValue } from '../wamp/validation.js';
 import type {
   ListenerConfig,
   PathService,
@@ -129,12 +130,12 @@ export function parseCrossbarConfig(json: unknown, baseDir: string, env: NodeJS.
   const r = new Reader(baseDir, env);
   const top = r.obj(json, 'config');
   r.known(top, 'config', ['version', 'controller', 'workers', '$schema']);
-  if (top.version !== undefined && top.version !== 2) r.warn(`config: version ${String(top.version)} is not 2; reading it as version 2`);
+  if (top.version !== undefined && top.version !== 2) r.warn(`config: version ${describeValue(top.version)} is not 2; reading it as version 2`);
   const realms: RealmConfig[] = [];
   const listeners: ListenerConfig[] = [];
   for (const [i, w] of r.list(top.workers ?? [], 'workers').entries()) {
     const worker = r.obj(w, `workers[${i}]`);
-    const where = `workers[${i}] (${String(worker.type)})`;
+    const where = `workers[${i}] (${describeValue(worker.type)})`;
     if (worker.type !== 'router') {
       r.warn(`${where}: only router workers run here; this worker is ignored`);
       continue;
@@ -163,7 +164,7 @@ function readRealm(r: Reader, v: unknown, where: string): RealmConfig {
     r.known(ro, rwhere, ['name', 'permissions', 'authorizer', 'disclose']);
     const rname = r.str(ro.name, `${rwhere}.name`);
     if (ro.authorizer !== undefined) {
-      throw new ConfigError(`${rwhere} ('${rname}') uses a dynamic authorizer (${String(ro.authorizer)}); this router supports static permissions only`);
+      throw new ConfigError(`${rwhere} ('${rname}') uses a dynamic authorizer (${describeValue(ro.authorizer)}); this router supports static permissions only`);
     }
     const permissions: Permission[] = [];
     for (const [k, pv] of r.list(ro.permissions ?? [], `${rwhere}.permissions`).entries()) {
@@ -202,13 +203,13 @@ function readTransport(r: Reader, v: unknown, where: string): ListenerConfig | u
   const o = r.obj(v, where);
   const type = o.type;
   if (type !== 'websocket' && type !== 'web' && type !== 'universal') {
-    r.warn(`${where}: transport type '${String(type)}' is not supported; ignored`);
+    r.warn(`${where}: transport type ${describeValue(type)} is not supported; ignored`);
     return undefined;
   }
   const endpoint = r.obj(o.endpoint, `${where}.endpoint`);
   r.known(endpoint, `${where}.endpoint`, ['type', 'port', 'interface', 'version', 'backlog', 'shared', 'tls']);
   if (endpoint.type !== 'tcp') {
-    r.warn(`${where}: endpoint type '${String(endpoint.type)}' is not supported (tcp only); transport ignored`);
+    r.warn(`${where}: endpoint type ${describeValue(endpoint.type)} is not supported (tcp only); transport ignored`);
     return undefined;
   }
   const port = r.num(endpoint.port, `${where}.endpoint.port`);
@@ -262,7 +263,7 @@ function readTransport(r: Reader, v: unknown, where: string): ListenerConfig | u
           break;
         }
         default:
-          r.warn(`${swhere}: web service type '${String(so.type)}' is not supported; ignored`);
+          r.warn(`${swhere}: web service type ${describeValue(so.type)} is not supported; ignored`);
       }
     }
   }
@@ -320,7 +321,7 @@ function readAuth(r: Reader, o: Json, where: string): TransportAuth {
     const mwhere = `${where}.${method}`;
     const c = r.obj(cv, mwhere);
     if (c.type !== 'static') {
-      throw new ConfigError(`${mwhere}: authentication type '${String(c.type)}' is not supported (static only)`);
+      throw new ConfigError(`${mwhere}: authentication type ${describeValue(c.type)} is not supported (static only)`);
     }
     switch (method) {
       case 'anonymous':

@@ -16,6 +16,7 @@ import {
 } from '../wamp/messages.js';
 import type { Payload } from '../wamp/payload.js';
 import { isMatchPolicy, isValidUri, type MatchPolicy } from '../wamp/uri.js';
+import { describeValue } from '../wamp/validation.js';
 import { WampError } from './errors.js';
 import { freshId } from './ids.js';
 import type { Realm } from './realm.js';
@@ -67,15 +68,15 @@ export class Dealer {
     const match = options.match ?? 'exact';
     const invoke = options.invoke ?? 'single';
     if (!isMatchPolicy(match)) {
-      session.sendError(MessageType.REGISTER, requestId, WampErrors.invalidArgument, `unknown match policy '${String(match)}'`);
+      session.sendError(MessageType.REGISTER, requestId, WampErrors.invalidArgument, `unknown match policy ${describeValue(match)}`);
       return;
     }
     if (typeof invoke !== 'string' || !INVOKE_POLICIES.has(invoke)) {
-      session.sendError(MessageType.REGISTER, requestId, WampErrors.invalidArgument, `unknown invocation policy '${String(invoke)}'`);
+      session.sendError(MessageType.REGISTER, requestId, WampErrors.invalidArgument, `unknown invocation policy ${describeValue(invoke)}`);
       return;
     }
     if (!isValidUri(procedure, match)) {
-      session.sendError(MessageType.REGISTER, requestId, WampErrors.invalidUri, `invalid procedure URI '${procedure}'`);
+      session.sendError(MessageType.REGISTER, requestId, WampErrors.invalidUri, `invalid procedure URI ${describeValue(procedure)}`);
       return;
     }
     if (procedure.startsWith('wamp.')) {
@@ -83,13 +84,13 @@ export class Dealer {
       return;
     }
     if (!this.realm.authorizer.authorize(session.authrole, procedure, 'register').allow) {
-      session.sendError(MessageType.REGISTER, requestId, WampErrors.notAuthorized, `session is not authorized to register procedure '${procedure}'`);
+      session.sendError(MessageType.REGISTER, requestId, WampErrors.notAuthorized, `session is not authorized to register procedure ${describeValue(procedure)}`);
       return;
     }
     let reg = this.index.get(procedure, match);
     if (reg !== undefined) {
       if (reg.callees.includes(session) || reg.invoke === 'single') {
-        session.sendError(MessageType.REGISTER, requestId, WampErrors.procedureAlreadyExists, `procedure '${procedure}' is already registered`);
+        session.sendError(MessageType.REGISTER, requestId, WampErrors.procedureAlreadyExists, `procedure ${describeValue(procedure)} is already registered`);
         return;
       }
       if (reg.invoke !== invoke) {
@@ -97,7 +98,7 @@ export class Dealer {
           MessageType.REGISTER,
           requestId,
           WampErrors.procedureExistsInvocationPolicyConflict,
-          `procedure '${procedure}' is registered with invocation policy '${reg.invoke}', not '${invoke}'`,
+          `procedure ${describeValue(procedure)} is registered with invocation policy '${reg.invoke}', not '${invoke}'`,
         );
         return;
       }
@@ -155,12 +156,12 @@ export class Dealer {
     const [, requestId, options, procedure] = msg;
     let reg = this.index.getExact(procedure);
     if (reg === undefined && !isValidUri(procedure)) {
-      session.sendError(MessageType.CALL, requestId, WampErrors.invalidUri, `invalid procedure URI '${procedure}'`);
+      session.sendError(MessageType.CALL, requestId, WampErrors.invalidUri, `invalid procedure URI ${describeValue(procedure)}`);
       return;
     }
     const decision = this.realm.authorizer.authorize(session.authrole, procedure, 'call');
     if (!decision.allow) {
-      session.sendError(MessageType.CALL, requestId, WampErrors.notAuthorized, `session is not authorized to call procedure '${procedure}'`);
+      session.sendError(MessageType.CALL, requestId, WampErrors.notAuthorized, `session is not authorized to call procedure ${describeValue(procedure)}`);
       return;
     }
     if (reg === undefined) {
@@ -171,7 +172,7 @@ export class Dealer {
       }
       reg = this.index.best(procedure);
       if (reg === undefined) {
-        session.sendError(MessageType.CALL, requestId, WampErrors.noSuchProcedure, `no callee registered for procedure '${procedure}'`);
+        session.sendError(MessageType.CALL, requestId, WampErrors.noSuchProcedure, `no callee registered for procedure ${describeValue(procedure)}`);
         return;
       }
     }
@@ -260,7 +261,7 @@ export class Dealer {
     if (pending === undefined) return; // already answered
     let mode = (options.mode ?? 'killnowait') as CancelMode;
     if (mode !== 'skip' && mode !== 'kill' && mode !== 'killnowait') {
-      session.sendError(MessageType.CANCEL, requestId, WampErrors.invalidArgument, `unknown cancel mode '${String(options.mode)}'`);
+      session.sendError(MessageType.CANCEL, requestId, WampErrors.invalidArgument, `unknown cancel mode ${describeValue(options.mode)}`);
       return;
     }
     if (!pending.callee.supportsCallCanceling) mode = 'skip';

@@ -90,8 +90,16 @@ class BridgeSession {
       return;
     }
     const id = (this.nextId = this.nextId >= 2 ** 53 ? 1 : this.nextId + 1);
+    let text: string;
+    try {
+      text = JSON.stringify(build(id));
+    } catch {
+      // JSON.parse takes nesting that JSON.stringify cannot write back
+      reply(400, badRequest('the arguments cannot be passed on: nested too deep'));
+      return;
+    }
     this.pending.set(id, reply);
-    session.receive(Buffer.from(JSON.stringify(build(id))));
+    session.receive(Buffer.from(text));
   }
 
   forget(reply: Reply): void {
@@ -163,7 +171,9 @@ export function httpBridgeService(router: Router, service: PathService, path: st
         if (!isDict(kwargs)) return send(res, 400, badRequest("'kwargs' must be an object"));
         const uriKey = service.type === 'caller' ? 'procedure' : 'topic';
         const uri = json[uriKey];
-        if (typeof uri !== 'string') return send(res, 400, badRequest(`'${uriKey}' must be a URI string`));
+        // a string that starts with NUL is binary in WAMP's JSON: as a URI it would be a protocol
+        // violation that aborts the bridge's session, shared by every HTTP client of this path
+        if (typeof uri !== 'string' || uri.startsWith('\u0000')) return send(res, 400, badRequest(`'${uriKey}' must be a URI string`));
         const reply: Reply = (status, out) => send(res, status, out);
         res.on('close', () => bridge.forget(reply));
         if (service.type === 'caller') {
@@ -178,6 +188,10 @@ export function httpBridgeService(router: Router, service: PathService, path: st
       (err: Error) => {
         router.log.info({ err: err.message, path }, 'HTTP bridge request failed');
       },
-    );
+    ).catch((err: unknown) => {
+      // a bug of ours: answer and log it, keep the router running
+      router.log.error({ err, path }, 'HTTP bridge request handling failed');
+      send(res, 500, { error: 'wamp.error.runtime_error', args: ['internal router error'], kwargs: {} });
+    });
   };
 }

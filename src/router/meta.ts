@@ -5,6 +5,7 @@
 // meta API does not feed back into it.
 import { WampErrors, type Args, type Dict } from '../wamp/messages.js';
 import { isMatchPolicy, type MatchPolicy } from '../wamp/uri.js';
+import { describeValue } from '../wamp/validation.js';
 import type { Registration } from './dealer.js';
 import type { Subscription } from './broker.js';
 import { WampError } from './errors.js';
@@ -49,7 +50,7 @@ function matchOption(kwargs: Dict, args: Args): MatchPolicy {
   // options come as a dict, positionally (autobahn) or as keyword arguments
   const options = (args[1] ?? kwargs.options ?? kwargs) as Dict;
   const m = options?.match ?? 'exact';
-  if (!isMatchPolicy(m)) throw new WampError(WampErrors.invalidArgument, `unknown match policy '${String(m)}'`);
+  if (!isMatchPolicy(m)) throw new WampError(WampErrors.invalidArgument, `unknown match policy ${describeValue(m)}`);
   return m;
 }
 

@@ -13,7 +13,7 @@ import {
   type WampMessage,
   messageName,
 } from '../wamp/messages.js';
-import { ProtocolViolation, isDict, validateMessage } from '../wamp/validation.js';
+import { ProtocolViolation, describeValue, isDict, validateMessage } from '../wamp/validation.js';
 import { isValidUri } from '../wamp/uri.js';
 import { Payload } from '../wamp/payload.js';
 import type { IncomingMessage, Serializer } from '../wamp/serializers.js';
@@ -212,13 +212,13 @@ export class RouterSession {
 
   private onHello(msg: Hello): void {
     const [, realmName, details] = msg;
-    if (!isValidUri(realmName)) throw new ProtocolViolation(`invalid realm URI '${realmName}'`);
+    if (!isValidUri(realmName)) throw new ProtocolViolation(`invalid realm URI ${describeValue(realmName)}`);
     if (!isDict(details.roles) || Object.keys(details.roles).length === 0) {
       throw new ProtocolViolation('HELLO.Details.roles must announce at least one role');
     }
     const realm = this.host.realm(realmName);
     if (realm === undefined) {
-      this.abort(WampErrors.noSuchRealm, `no realm '${realmName}' on this router`);
+      this.abort(WampErrors.noSuchRealm, `no realm ${describeValue(realmName)} on this router`);
       return;
     }
     const offered = details.authmethods ?? ['anonymous'];

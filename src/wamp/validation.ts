@@ -47,8 +47,29 @@ const SHAPES: Record<number, Shape> = {
   [MessageType.YIELD]: { slots: ['id', 'dict', ...payload], required: 2 },
 };
 
+/**
+ * A client's value as an error text shows it: a string quoted and cut short,
+ * anything else named by its kind. Never recursive: a value may nest
+ * thousands of levels deep or contain itself (CBOR shared references).
+ */
+export function describeValue(v: unknown, max = 100): string {
+  if (typeof v === 'string') return `'${v.length > max ? `${v.slice(0, max)}...` : v}'`;
+  if (v === null || v === undefined || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  if (Array.isArray(v)) return `a list of ${v.length}`;
+  if (ArrayBuffer.isView(v)) return `${v.byteLength} bytes`;
+  return `a ${typeof v === 'object' ? 'dictionary' : typeof v}`;
+}
+
+/**
+ * A WAMP dictionary: a plain object. Decoders also make dates (msgpack
+ * timestamps, CBOR tag 1), Maps and Sets (CBOR tags 259, 258) and typed
+ * arrays; none of them is a dictionary, and passed on as one they would
+ * reach a JSON peer as a string or a list.
+ */
 export function isDict(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
 }
 
 function slotError(code: number, index: number, expected: string, got: unknown): ProtocolViolation {
@@ -70,7 +91,7 @@ export function validateMessage(raw: unknown, payloadCount = 0): WampMessage {
   const code: unknown = raw[0];
   const shape = typeof code === 'number' ? SHAPES[code] : undefined;
   if (shape === undefined) {
-    throw new ProtocolViolation(`unknown message type ${JSON.stringify(code) ?? String(code)}`);
+    throw new ProtocolViolation(`unknown message type ${describeValue(code)}`);
   }
   const c = code as number;
   const n = raw.length - 1 + payloadCount;

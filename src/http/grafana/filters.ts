@@ -32,10 +32,13 @@ export function nodeFilters(body: Record<string, unknown>): AdhocFilter[] {
   const out: AdhocFilter[] = [];
   for (const f of all) {
     if (f.key !== 'node') continue;
-    const k = JSON.stringify([f.operator, f.value, f.values]);
+    // only strings mean anything here; anything else a client sent (a list nested 100,000 deep) is left out
+    const value = typeof f.value === 'string' ? f.value : undefined;
+    const values = Array.isArray(f.values) ? f.values.filter((v): v is string => typeof v === 'string') : undefined;
+    const k = JSON.stringify([f.operator, value, values]);
     if (seen.has(k)) continue;
     seen.add(k);
-    out.push(f);
+    out.push({ key: f.key, operator: f.operator, ...(value !== undefined ? { value } : {}), ...(values !== undefined ? { values } : {}) });
   }
   return out;
 }

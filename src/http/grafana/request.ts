@@ -64,6 +64,13 @@ function formatOf(t: Record<string, unknown>): AnswerFormat {
 }
 
 /**
+ * Most targets one /query may carry. A Grafana panel has a few dozen at
+ * most; thousands of copies of one target cost seconds of work and an
+ * answer of hundreds of MB (the fuzzer sent 9,000 in a 1 MB body).
+ */
+export const MAX_TARGETS = 1000;
+
+/**
  * The targets to answer, in request order: skips those hidden (`hide:
  * true`, sent by simpod up to 0.6.3), those without a usable `target`
  * (absent, not a string, empty, or SimpleJson's "select metric" placeholder).
@@ -71,6 +78,7 @@ function formatOf(t: Record<string, unknown>): AnswerFormat {
 export function parseTargets(targets: unknown): QueryTarget[] {
   if (targets === undefined || targets === null) return [];
   if (!Array.isArray(targets)) throw new BadRequest('targets must be an array');
+  if (targets.length > MAX_TARGETS) throw new BadRequest(`at most ${MAX_TARGETS} targets per query, got ${targets.length}`);
   const out: QueryTarget[] = [];
   for (const t of targets) {
     if (!isObject(t)) continue;

@@ -181,6 +181,8 @@ export const restPlugin: FastifyPluginAsync<PluginDeps> = async (app, deps) => {
     const unknown = resolutions.flatMap((r) => (r.ok ? [] : [r.message]));
     if (unknown.length > 0) return sendError(reply, 404, unknown.join('; '), 'unknown_field');
     const fields = [...new Map(resolutions.flatMap((r) => (r.ok ? r.fields : [])).map((f) => [f.name, f])).values()];
+    // HEAD: the stream's headers and no stream (Node sends no headers at all for a body-less answer that never ends)
+    if (request.method === 'HEAD') return reply.code(200).header('cache-control', 'no-cache, no-transform').type('text/event-stream; charset=utf-8').send();
 
     reply.hijack();
     const stream = new SseStream(reply.raw, reply.getHeaders());

@@ -22,7 +22,8 @@ export function parseApexFileName(name: string): ApexFileKey | null {
   if (!NUMBER.test(start) || !NUMBER.test(end) || field === '') return null;
   const s = Number(start);
   const e = Number(end);
-  if (e < s) return null;
+  // hundreds of digits read as Infinity: no time a file can cover
+  if (!Number.isFinite(s) || !Number.isFinite(e) || e < s) return null;
   return { field, start: s, end: e };
 }
 

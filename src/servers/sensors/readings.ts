@@ -185,7 +185,8 @@ export async function readMemory(proc: string): Promise<Reading[]> {
   const kb = new Map<string, number>();
   for (const line of text.split('\n')) {
     const m = /^(\w+):\s+(\d+)/.exec(line);
-    if (m) kb.set(m[1]!, Number(m[2]));
+    // a number too long for a double is no reading (it would make every derived value infinite)
+    if (m && Number.isFinite(Number(m[2]))) kb.set(m[1]!, Number(m[2]));
   }
   const mib = (k: string) => (kb.has(k) ? kb.get(k)! / 1024 : NaN);
   const total = mib('MemTotal');

@@ -13,17 +13,16 @@ import { fileURLToPath } from 'node:url';
 import type { WampClient } from '../../../src/client/client.js';
 import { SqliteStore } from '../../../src/index/sqlite-store.js';
 import { ARCHIVE, mysqlFactory, REFERENCE, referenceCopy, type StoreFactory } from '../../index/helpers.js';
-import { eventually } from '../helpers/log-capture.js';
-import { runSisock, waitForLine, type RunningCommand } from '../helpers/node-process.js';
-import { consumer, getData, getFields, startRouter, TEST_TLS, type RouterUnderTest } from '../helpers/wamp.js';
+import { spawnSisock, waitFor, type SisockProcess } from '../../helpers/sisock.js';
+import { consumer, getData, getFields, startRouter, TEST_TLS, type RouterUnderTest } from '../../helpers/datanode.js';
 
 const bin = fileURLToPath(new URL('../../../../bin/sisock.js', import.meta.url));
 
 let router: RouterUnderTest;
 let archive: { dir: string; cleanup: () => Promise<void> };
 let maria: StoreFactory;
-let scan: RunningCommand;
-let node: RunningCommand;
+let scan: SisockProcess;
+let node: SisockProcess;
 let c: WampClient;
 
 before(async () => {
@@ -33,17 +32,13 @@ before(async () => {
   await (await maria.make()).close();
   const database = maria.name();
   const sql = { SQL_HOST: '127.0.0.1', SQL_USER: 'root', SQL_PASSWD: '', SQL_DB: database };
-  scan = runSisock(['scan'], { ...sql, DATA_DIRECTORY: archive.dir, SCAN_INTERVAL: '3600' });
-  await waitForLine(scan, /indexing .* into mysql:/);
-  await waitForLine(scan, /2 files, 2 new/);
-  node = runSisock(['node', 'g3-reader', '--refresh', '0.2'], {
-    ...sql,
-    SISOCK_URL: router.tlsUrl,
-    SISOCK_CA: TEST_TLS.caFile,
-    WAMP_SECRET: router.secrets.server,
-    SISOCK_REALM: router.realm,
+  scan = await spawnSisock(['scan'], { env: { ...sql, DATA_DIRECTORY: archive.dir, SCAN_INTERVAL: '3600' }, readyPattern: /indexing .* into mysql:/, timeout: 20_000 });
+  await waitFor('the first walk', () => /2 files, 2 new/.test(scan.stdout()), 20_000);
+  node = await spawnSisock(['node', 'g3-reader', '--refresh', '0.2'], {
+    env: { ...sql, SISOCK_URL: router.tlsUrl, SISOCK_CA: TEST_TLS.caFile, WAMP_SECRET: router.secrets.server, SISOCK_REALM: router.realm },
+    readyPattern: /serving data node 'g3_reader'/,
+    timeout: 20_000,
   });
-  await waitForLine(node, /serving data node 'g3_reader'/);
   c = await consumer(router);
 });
 
@@ -63,10 +58,10 @@ test('the scanner and the reader from the command line: served through the route
   assert.ok(!(weather in fields));
   await mkdir(join(archive.dir, '16500'), { recursive: true });
   await copyFile(join(REFERENCE, '16500/1650004896.g3'), join(archive.dir, '16500/1650004896.g3'));
-  await eventually(async () => (await getData(c, 'g3_reader', [weather], 1, 0)).data[weather]!.length > 0, 'the new file is served', 15_000);
+  await waitFor('the new file is served', async () => (await getData(c, 'g3_reader', [weather], 1, 0)).data[weather]!.length > 0, 15_000);
   assert.equal(await scan.stop(), 0);
   assert.equal(await node.stop(), 0);
-  assert.ok(scan.logs.some((l) => l.msg === 'scan pass done' && l.new === 2), 'a summary line in the logs');
+  assert.ok(scan.logs().some((l) => l.msg === 'scan pass done' && l.new === 2), 'a summary line in the logs');
 });
 
 test('sisock scan --once: one walk into a SQLite index, a summary line, and exit codes for bad settings', async () => {

@@ -16,8 +16,8 @@ import type { DataReply } from '../../../src/protocol/types.js';
 import { dataNodeProcedures } from '../../../src/protocol/uris.js';
 import { G3ReaderSource } from '../../../src/servers/g3-reader/source.js';
 import { ARCHIVE, mysqlFactory, REFERENCE, referenceCopy, sqliteFactory, type StoreFactory } from '../../index/helpers.js';
-import { eventually } from '../helpers/log-capture.js';
-import { consumer, getData, getFields, serveNode, startRouter, strideBound, type RouterUnderTest } from '../helpers/wamp.js';
+import { waitFor } from '../../helpers/sisock.js';
+import { consumer, getData, getFields, serveNode, startRouter, strideBound, type RouterUnderTest } from '../../helpers/datanode.js';
 
 type DataTruth = { data: Record<string, { dtype: string; values: unknown[] }>; timelines: Record<string, { fields: string[]; t: number[]; finalized_until: number }> };
 
@@ -168,7 +168,7 @@ test('two readers share one MariaDB index while the scanner writes it: a new fil
   await mkdir(join(live.dir, '16500'));
   await copyFile(join(REFERENCE, '16500/1650004896.g3'), join(live.dir, '16500/1650004896.g3'));
   for (const n of ['g3_reader_a', 'g3_reader_b']) {
-    await eventually(async () => (await getData(c, n, [field], 1, 0)).data[field]!.length > 0, `${n} serves the new file`);
+    await waitFor(`${n} serves the new file`, async () => (await getData(c, n, [field], 1, 0)).data[field]!.length > 0);
     const [fields] = await getFields(c, n, 1, 0);
     assert.ok(field in fields);
   }

@@ -23,7 +23,7 @@ const FLAGS = [
 
 export function chromiumPath(): string {
   const found = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => p && existsSync(p));
-  if (!found) throw new Error('no Chromium: install Debian\'s `chromium` (node scripts/ensure-chromium.mjs) or set CHROMIUM_PATH');
+  if (!found) throw new Error('no Chromium: install Debian\'s `chromium` (node scripts/ensure-system-tools.mjs) or set CHROMIUM_PATH');
   return found;
 }
 
