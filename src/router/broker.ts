@@ -191,7 +191,7 @@ export class Broker {
     try {
       encoded = serializer.encode(event, payload);
     } catch (err) {
-      this.realm.log.error({ err, topic, protocol: serializer.protocol }, 'cannot encode an event for this serializer: its subscribers miss it');
+      this.realm.log.warn({ err, topic, protocol: serializer.protocol }, 'cannot encode an event for this serializer: its subscribers miss it');
       return null;
     }
     return typeof encoded === 'string' ? Buffer.from(encoded, 'utf8') : encoded;

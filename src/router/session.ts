@@ -423,7 +423,7 @@ export class RouterSession {
     try {
       encoded = this.serializer.encode(message, payload);
     } catch (err) {
-      this.log.error({ err, session: this.id, message: messageName[message[0] as number] }, 'cannot encode a message for this session: dropped');
+      this.log.warn({ err, session: this.id, message: messageName[message[0] as number] }, 'cannot encode a message for this session: dropped');
       return false;
     }
     this.sendPayload(encoded);

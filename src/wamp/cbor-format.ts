@@ -3,7 +3,7 @@
 // whatever width the sender chose).
 import { Encoder as CborEncoder } from 'cbor-x';
 import { PAYLOAD_INDEX } from './messages.js';
-import { MAX_PAYLOAD_NESTING, checkUtf8, isEmptyObject, nestingTooDeep, uintSize, type IncomingMessage, type MessageLayout, type WireFormat } from './format.js';
+import { MAX_PAYLOAD_NESTING, checkDecodedTree, checkUtf8, isEmptyObject, nestingTooDeep, uintSize, type IncomingMessage, type MessageLayout, type WireFormat } from './format.js';
 import { withIntegerIds } from './msgpack-format.js';
 import { Payload } from './payload.js';
 import { ProtocolViolation } from './validation.js';
@@ -16,6 +16,13 @@ function decodeWith<T>(decode: () => T): T {
   } catch (err) {
     throw new ProtocolViolation(`invalid CBOR: ${(err as Error).message}`);
   }
+}
+
+/** Decodes a whole message and checks it is a tree that can be passed on. */
+function decodeChecked(data: Buffer): unknown {
+  const message = decodeWith(() => cbor.decode(data) as unknown);
+  checkDecodedTree(message, 'CBOR');
+  return message;
 }
 
 // --- the scanner ---------------------------------------------------------
@@ -288,10 +295,10 @@ export const cborFormat: WireFormat = {
   name: 'cbor',
   binary: true,
   encode: (message) => cbor.encode(withIntegerIds(message)),
-  decode: (data) => decodeWith(() => cbor.decode(data) as unknown),
+  decode: decodeChecked,
   decodeIncoming(data: Buffer): IncomingMessage {
     const layout = scanCborMessage(data);
-    if (layout === undefined) return { message: decodeWith(() => cbor.decode(data) as unknown), payload: undefined };
+    if (layout === undefined) return { message: decodeChecked(data), payload: undefined };
     return {
       message: decodeHeader(data, layout.headerElements),
       payload: Payload.raw(cborFormat, data, layout.payloadStart, layout.payloadEnd, layout.count),

@@ -78,6 +78,29 @@ export function nestingTooDeep(what: string): ProtocolViolation {
   return new ProtocolViolation(`${what}: payload nested deeper than ${MAX_PAYLOAD_NESTING} levels`);
 }
 
+/**
+ * Throws unless a fully decoded message is a tree no deeper than
+ * MAX_PAYLOAD_NESTING. The scanners check this on the bytes; messages they
+ * step aside from are decoded in full, and decoders build what the bytes
+ * say: any depth, and with CBOR's shared references (tags 28/29) lists
+ * that hold themselves or one list many times, which no receiver could be
+ * sent. Walks each node once.
+ */
+export function checkDecodedTree(message: unknown, what: string): void {
+  const seen = new Set<object>();
+  const stack: [unknown, number][] = [[message, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) continue;
+    // the message itself is level 0: its Arguments list is level 1, as the scanners count
+    if (depth > MAX_PAYLOAD_NESTING) throw nestingTooDeep(what);
+    if (seen.has(v)) throw new ProtocolViolation(`${what}: payload holds the same list or dictionary more than once (shared or cyclic references)`);
+    seen.add(v);
+    const children = Array.isArray(v) ? v : v instanceof Map ? [...v.keys(), ...v.values()] : Object.values(v);
+    for (const c of children) stack.push([c, depth + 1]);
+  }
+}
+
 /** Whether `v` is a plain object without own properties (an empty WAMP dictionary). */
 export function isEmptyObject(v: unknown): boolean {
   if (typeof v !== 'object' || v === null || Object.getPrototypeOf(v) !== Object.prototype) return false;

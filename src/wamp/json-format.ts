@@ -3,7 +3,7 @@
 // so binary crosses serializers intact. The text of a payload passes through
 // as it was written (293.0 stays 293.0, 2^64-1 keeps its digits).
 import { PAYLOAD_INDEX } from './messages.js';
-import { MAX_PAYLOAD_NESTING, isEmptyObject, nestingTooDeep, type IncomingMessage, type MessageLayout, type WireFormat } from './format.js';
+import { MAX_PAYLOAD_NESTING, checkDecodedTree, isEmptyObject, nestingTooDeep, type IncomingMessage, type MessageLayout, type WireFormat } from './format.js';
 import { Payload } from './payload.js';
 import { ProtocolViolation } from './validation.js';
 
@@ -317,16 +317,23 @@ function headerText(header: readonly unknown[]): string {
   return text;
 }
 
+/** Decodes a whole message and checks its nesting (JSON.parse takes any depth). */
+function decodeJsonChecked(data: Buffer): unknown {
+  const message = decodeJsonText(data.toString('utf8'));
+  checkDecodedTree(message, 'JSON');
+  return message;
+}
+
 // --- the format ----------------------------------------------------------
 
 export const jsonFormat: WireFormat = {
   name: 'json',
   binary: false,
   encode: encodeJson,
-  decode: (data) => decodeJsonText(data.toString('utf8')),
+  decode: decodeJsonChecked,
   decodeIncoming(data: Buffer): IncomingMessage {
     const layout = scanJsonMessage(data);
-    if (layout === undefined) return { message: decodeJsonText(data.toString('utf8')), payload: undefined };
+    if (layout === undefined) return { message: decodeJsonChecked(data), payload: undefined };
     return {
       message: decodeHeader(data, layout.headerElements),
       payload: Payload.raw(jsonFormat, data, layout.payloadStart, layout.payloadEnd, layout.count),

@@ -6,7 +6,7 @@
 // 293.0 reaches a msgpack receiver as the float64 293.0.
 import { Packr, Unpackr } from 'msgpackr';
 import { ID_SLOTS, PAYLOAD_INDEX } from './messages.js';
-import { MAX_PAYLOAD_NESTING, checkUtf8, isEmptyObject, nestingTooDeep, uintSize, type IncomingMessage, type MessageLayout, type WireFormat } from './format.js';
+import { MAX_PAYLOAD_NESTING, checkDecodedTree, checkUtf8, isEmptyObject, nestingTooDeep, uintSize, type IncomingMessage, type MessageLayout, type WireFormat } from './format.js';
 import { Payload } from './payload.js';
 import { ProtocolViolation } from './validation.js';
 
@@ -34,6 +34,13 @@ function decodeWith<T>(decode: () => T): T {
   } catch (err) {
     throw new ProtocolViolation(`invalid msgpack: ${(err as Error).message}`);
   }
+}
+
+/** Decodes a whole message and checks it is a tree that can be passed on. */
+function decodeChecked(data: Buffer): unknown {
+  const message = decodeWith(() => unpackr.unpack(data) as unknown);
+  checkDecodedTree(message, 'msgpack');
+  return message;
 }
 
 // --- the scanner ---------------------------------------------------------
@@ -296,10 +303,10 @@ export const msgpackFormat: WireFormat = {
   // pack() returns a view of a buffer that msgpackr never writes again, so
   // it can be queued on a socket without a copy.
   encode: (message) => packr.pack(withIntegerIds(message)),
-  decode: (data) => decodeWith(() => unpackr.unpack(data) as unknown),
+  decode: decodeChecked,
   decodeIncoming(data: Buffer): IncomingMessage {
     const layout = scanMsgpackMessage(data);
-    if (layout === undefined) return { message: decodeWith(() => unpackr.unpack(data) as unknown), payload: undefined };
+    if (layout === undefined) return { message: decodeChecked(data), payload: undefined };
     return {
       message: decodeHeader(data, layout.headerElements),
       payload: Payload.raw(msgpackFormat, data, layout.payloadStart, layout.payloadEnd, layout.count),

@@ -85,7 +85,8 @@ const EVERY_COMMAND = ['LOGLEVEL'];
 const SECRETS: [service: string, variable: string, from: string][] = [
   ['sisock-crossbar', 'WAMP_SECRET', 'WAMP_SECRET'],
   ['sisock-crossbar', 'SISOCK_CONSUMER_SECRET', 'SISOCK_CONSUMER_SECRET'],
-  ['hub', 'WAMP_SECRET', 'WAMP_SECRET'],
+  ['sisock-crossbar', 'SISOCK_HUB_SECRET', 'SISOCK_HUB_SECRET'],
+  ['hub', 'WAMP_SECRET', 'SISOCK_HUB_SECRET'],
   ['weather', 'WAMP_SECRET', 'WAMP_SECRET'],
   ['g3-reader', 'WAMP_SECRET', 'WAMP_SECRET'],
   ['sisock-http', 'WAMP_SECRET', 'SISOCK_CONSUMER_SECRET'],
@@ -123,6 +124,13 @@ describe('docker-compose.yml', () => {
       'ucsc-radiometer',
       'weather',
     ]);
+  });
+
+  test("the hub joins as the router's user `hub`, the only one that may serve the hub's procedures", () => {
+    assert.equal(config.services['hub']!.environment!.WAMP_USER, 'hub');
+    // every other sisock client joins as `server` (data nodes) or `simonsobs` (the bridge)
+    for (const name of ['weather', 'sensors', 'g3-reader']) assert.equal(config.services[name]!.environment!.WAMP_USER, 'server', name);
+    assert.equal(config.services['sisock-http']!.environment!.WAMP_USER, 'simonsobs');
   });
 
   test('the router answers to the names old configs use for the host', () => {

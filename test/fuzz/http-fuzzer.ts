@@ -309,36 +309,49 @@ interface System {
 /** The real system: router process, hub, two data nodes, an echo for /call, the bridge. */
 async function startSystem(bridgeErrors: string[]): Promise<System> {
   const router = await spawnRouter({ noTls: true, args: ['--max-message-size', String(ROUTER_BODY_LIMIT)], env: { LOGLEVEL: 'warn' } });
-  const server: ClientOptions = { url: router.openUrl, realm: 'test_realm', auth: { method: 'wampcra', authid: 'server', secret: router.secrets.server }, reconnect: { initialDelay: 50, maxDelay: 300 } };
-  const hub = new Hub({ connection: server, probe: { interval: 0 } });
-  await hub.start();
-  const nodes = [new DataNodeServer({ source: await ApexArchiveSource.load(), connection: server }), new DataNodeServer({ source: mixedSource('fridge'), connection: server })];
-  for (const n of nodes) await n.start();
-  const echo = new WampClient(server);
-  await echo.register('observatory.fuzz.echo', (inv) => ({ args: inv.args, kwargs: inv.kwargs }));
-  await echo.start();
-  const client = new WampClient({ url: router.openUrl, realm: 'test_realm', auth: { method: 'wampcra', authid: 'simonsobs', secret: router.secrets.simonsobs }, reconnect: { initialDelay: 50, maxDelay: 300 } });
-  const upstream = new WampUpstream(client);
-  await upstream.start();
-  await client.start();
-  const bridge = await createBridge({ upstream, logger: memoryLogger(bridgeErrors), processMetrics: false, bodyLimit: BODY_LIMIT, nodeTimeoutMs: 10_000 });
-  await bridge.app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = bridge.app.server.address() as AddressInfo;
-  // the bridge knows both nodes before fuzzing starts
-  for (let i = 0; i < 200 && bridge.service.catalog.names().length < 8; i++) await new Promise((r) => setTimeout(r, 25));
-  return {
-    router,
-    bridge,
-    bridgeUrl: `http://127.0.0.1:${port}`,
-    callUrl: `http://127.0.0.1:${router.openPort}`,
-    async close() {
-      await bridge.close();
-      await upstream.close();
-      await echo.close();
-      for (const n of nodes) await n.close();
-      await hub.close();
-    },
+  // what is started so far, closed in reverse order (also when the setup fails, so nothing is left running)
+  const started: { close(): Promise<unknown> }[] = [];
+  const closeAll = async (): Promise<void> => {
+    for (const part of started.reverse()) await part.close().catch(() => undefined);
   };
+  try {
+    const server: ClientOptions = { url: router.openUrl, realm: 'test_realm', auth: { method: 'wampcra', authid: 'server', secret: router.secrets.server }, reconnect: { initialDelay: 50, maxDelay: 300 } };
+    // sisock's router lets only its `hub` user serve the hub's procedures
+    const hub = new Hub({ connection: { ...server, auth: { method: 'wampcra', authid: 'hub', secret: router.secrets.hub } }, probe: { interval: 0 } });
+    started.push(hub);
+    await hub.start();
+    for (const source of [await ApexArchiveSource.load(), mixedSource('fridge')]) {
+      const node = new DataNodeServer({ source, connection: server });
+      started.push(node);
+      await node.start();
+    }
+    const echo = new WampClient(server);
+    started.push(echo);
+    await echo.register('observatory.fuzz.echo', (inv) => ({ args: inv.args, kwargs: inv.kwargs }));
+    await echo.start();
+    const client = new WampClient({ url: router.openUrl, realm: 'test_realm', auth: { method: 'wampcra', authid: 'simonsobs', secret: router.secrets.simonsobs }, reconnect: { initialDelay: 50, maxDelay: 300 } });
+    const upstream = new WampUpstream(client);
+    started.push(upstream);
+    await upstream.start();
+    await client.start();
+    const bridge = await createBridge({ upstream, logger: memoryLogger(bridgeErrors), processMetrics: false, bodyLimit: BODY_LIMIT, nodeTimeoutMs: 10_000 });
+    started.push(bridge);
+    await bridge.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = bridge.app.server.address() as AddressInfo;
+    // the bridge knows both nodes before fuzzing starts
+    for (let i = 0; i < 200 && bridge.service.catalog.names().length < 8; i++) await new Promise((r) => setTimeout(r, 25));
+    return {
+      router,
+      bridge,
+      bridgeUrl: `http://127.0.0.1:${port}`,
+      callUrl: `http://127.0.0.1:${router.openPort}`,
+      close: closeAll,
+    };
+  } catch (err) {
+    await closeAll();
+    await router.stop();
+    throw err;
+  }
 }
 
 type Answer = { status: number; contentType: string; body: string };

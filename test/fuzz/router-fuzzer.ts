@@ -144,16 +144,24 @@ class GoodSessions {
     private readonly node: DataNodeServer,
   ) {}
 
-  static async start(url: string, secret: string): Promise<GoodSessions> {
+  static async start(url: string, secrets: { server: string; hub: string }): Promise<GoodSessions> {
     const errors: string[] = [];
-    const server: ClientOptions = { url, realm: REALM, auth: { method: 'wampcra', authid: 'server', secret }, reconnect: false };
-    const hub = new Hub({ connection: server, logger: keptLogger(errors, 'hub', 'error'), probe: { interval: 0 } });
-    await hub.start();
+    const server: ClientOptions = { url, realm: REALM, auth: { method: 'wampcra', authid: 'server', secret: secrets.server }, reconnect: false };
+    // sisock's router lets only its `hub` user serve the hub's procedures
+    const hubConnection: ClientOptions = { ...server, auth: { method: 'wampcra', authid: 'hub', secret: secrets.hub } };
+    const hub = new Hub({ connection: hubConnection, logger: keptLogger(errors, 'hub', 'error'), probe: { interval: 0 } });
     const node = new DataNodeServer({ source: await ApexArchiveSource.load(), connection: server, logger: keptLogger(errors, 'weather node', 'error') });
-    await node.start();
     const ours = new WampClient({ ...server, logger: keptLogger(errors, 'our client') });
-    await ours.register(ECHO, (inv) => ({ args: inv.args, kwargs: inv.kwargs }));
-    await ours.start();
+    try {
+      await hub.start();
+      await node.start();
+      await ours.register(ECHO, (inv) => ({ args: inv.args, kwargs: inv.kwargs }));
+      await ours.start();
+    } catch (err) {
+      // nothing is left running when the setup fails
+      for (const part of [ours, node, hub]) await part.close().catch(() => undefined);
+      throw err;
+    }
     // autobahn-js on JSON: its msgpack decoder (msgpack5) throws, uncaught, on a map key __proto__ that a fuzz session publishes
     const ab = await connectAutobahn({ url, realm: REALM, serializer: 'json' });
     const wp = await connectWampy({ url, realm: REALM, serializer: 'cbor' });
@@ -283,7 +291,7 @@ export async function fuzzRouter(o: RouterFuzzOptions): Promise<RouterFuzzReport
   let good: GoodSessions | undefined;
   let sampler: NodeJS.Timeout | undefined;
   try {
-    good = await GoodSessions.start(router.openUrl, router.secrets.server);
+    good = await GoodSessions.start(router.openUrl, router.secrets);
     report.baseline = await metaCounts(good.ours);
     report.rssMb.start = report.rssMb.peak = rssMb(router.pid);
     sampler = setInterval(() => (report.rssMb.peak = Math.max(report.rssMb.peak, rssMb(router.pid))), 250);

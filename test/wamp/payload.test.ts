@@ -157,6 +157,26 @@ test(`payloads nested deeper than ${MAX_PAYLOAD_NESTING} levels are protocol vio
   }
 });
 
+test('messages decoded in full (tags, extension types) meet the same nesting limit; shared or cyclic references are refused', () => {
+  const nested = (depth: number): unknown[] => {
+    let v: unknown[] = [];
+    for (let i = 1; i < depth; i++) v = [v];
+    return v;
+  };
+  // a Date is a CBOR tag and a msgpack extension type: the scanners step aside and the message is decoded in full
+  const when = new Date(0);
+  for (const s of [msgpackSerializer, cborSerializer]) {
+    const ok = s.decodeIncoming(toBuffer(s.encode([16, 1, {}, 't', nested(MAX_PAYLOAD_NESTING), { when }])));
+    assert.equal(ok[0]!.payload, undefined, `${s.protocol}: decoded in full`);
+    assert.throws(() => s.decodeIncoming(toBuffer(s.encode([16, 1, {}, 't', [when, nested(MAX_PAYLOAD_NESTING)]]))), /nested deeper/, s.protocol);
+  }
+  // CBOR [48, 7, {}, "p", <a list holding itself>] (tags 28/29: shareable, shared reference)
+  const head = Buffer.from(cborSerializer.encode([48, 7, {}, 'p']) as Buffer);
+  head[0] = 0x85;
+  const cyclic = Buffer.concat([head, Buffer.from('d81c8201d81d00', 'hex')]);
+  assert.throws(() => cborSerializer.decodeIncoming(cyclic), (err: unknown) => err instanceof ProtocolViolation && /shared or cyclic/.test(err.message));
+});
+
 // --- the scanners against the decoders, on random input ------------------
 
 /** Small deterministic PRNG (mulberry32), so failures reproduce. */

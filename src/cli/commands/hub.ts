@@ -11,8 +11,12 @@ import { untilStopped } from '../signals.js';
 
 export const hubOptions = {
   ...connectionOptions,
-  // the hub's own user: sisock's default router lets no other serve the hub's procedures
-  user: { ...connectionOptions.user, default: HUB_USER },
+  // the hub's own user: sisock's default router lets no other serve the hub's
+  // procedures; its own config keys, so one file can hold the router's, the
+  // hub's and the data nodes' (client.*) settings
+  user: { ...connectionOptions.user, key: 'hub.user', default: HUB_USER },
+  secret: { ...connectionOptions.secret, key: 'hub.secret' },
+  secretFile: { ...connectionOptions.secretFile, key: 'hub.secret_file' },
   probeInterval: { flag: 'probe-interval', type: 'number', env: 'SISOCK_HUB_PROBE_INTERVAL', key: 'hub.probe_interval', default: 30, description: 'seconds between liveness probes of every data node; 0: no probe' },
   probeTimeout: { flag: 'probe-timeout', type: 'number', env: 'SISOCK_HUB_PROBE_TIMEOUT', key: 'hub.probe_timeout', default: 10, description: 'seconds a data node has to answer a probe' },
   requireCallerDisclosure: { flag: 'require-caller-disclosure', type: 'boolean', env: 'SISOCK_HUB_REQUIRE_DISCLOSURE', key: 'hub.require_caller_disclosure', default: false, description: "refuse add/subtract when the router does not disclose the caller's session" },

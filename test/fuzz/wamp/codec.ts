@@ -217,13 +217,18 @@ export function decodeFrame(data: Buffer, protocol: Protocol): Decoded {
 }
 
 /**
- * How deeply a decoded value nests lists and maps, and whether it contains
- * itself (CBOR shared references). Never recursive.
+ * How deeply a decoded value nests lists and maps, whether it contains
+ * itself or one list or map twice (CBOR shared references), and whether a
+ * string or key holds U+FFFD (what decoders make of bytes that are not
+ * UTF-8). Never recursive.
  */
-export function nesting(value: unknown, limit = 1_000_000): { depth: number; cyclic: boolean } {
+export function nesting(value: unknown, limit = 1_000_000): { depth: number; cyclic: boolean; shared: boolean; replaced: boolean } {
   let depth = 0;
+  let replaced = false;
   let cyclic = false;
+  let shared = false;
   const onPath = new Set<object>();
+  const seen = new Set<object>();
   // entries: a value to enter at a depth, or a value to leave
   const stack: ({ enter: unknown; depth: number } | { leave: object })[] = [{ enter: value, depth: 0 }];
   let visited = 0;
@@ -234,16 +239,20 @@ export function nesting(value: unknown, limit = 1_000_000): { depth: number; cyc
       continue;
     }
     const v = top.enter;
+    if (typeof v === 'string' && v.includes('\ufffd')) replaced = true;
     if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v)) continue;
+    if (!Array.isArray(v) && !(v instanceof Map) && Object.keys(v).some((k) => k.includes('\ufffd'))) replaced = true;
     if (onPath.has(v)) {
       cyclic = true;
       continue;
     }
+    if (seen.has(v)) shared = true;
+    seen.add(v);
     onPath.add(v);
     depth = Math.max(depth, top.depth + 1);
     stack.push({ leave: v });
     const children = Array.isArray(v) ? v : v instanceof Map ? [...v.values()] : v instanceof Set ? [...v] : Object.values(v as object);
     for (const c of children) stack.push({ enter: c, depth: top.depth + 1 });
   }
-  return { depth, cyclic };
+  return { depth, cyclic, shared, replaced };
 }

@@ -23,6 +23,7 @@
 // coarse checks apply for the rest of the session.
 import { isUtf8 } from 'node:buffer';
 import WebSocket from 'ws';
+import { MAX_PAYLOAD_NESTING } from '../../../src/wamp/index.js';
 import { batchFrames, decodeFrame, encodeMessage, nesting, type Protocol } from './codec.js';
 import { Ref, type GeneratorContext, type Script, type ScriptMessage } from './generator.js';
 import { anonymousMay, clientShape, isPlainDict, looseUri, routerShape, ROUTER_ONLY, T, type Action } from './spec.js';
@@ -85,12 +86,6 @@ export class FuzzSession {
   private ended = false;
   private unpredictable: string | null = null;
   private expectEnd: { why: string; seq: number; abort: boolean; codes: number[] } | null = null;
-  /**
-   * A message nested so deep that whether a decoder copes depends on its
-   * stack: the router may refuse it (ABORT protocol_violation) or take it
-   * (and must then answer it as any other).
-   */
-  private mayEnd: { why: string; seq: number } | null = null;
   private awaiting: 'handshake' | 'goodbye' | null = null;
   private probeId = 0;
   private probeAnswered = false;
@@ -276,6 +271,10 @@ export class FuzzSession {
       this.endExpected('a text frame that is not UTF-8', seq0 + 1, false, [1007]);
       return;
     }
+    if (binary && this.protocol.format === 'json' && !isUtf8(data)) {
+      this.endExpected('a binary frame that is not UTF-8 on a JSON session', seq0 + 1, true, [1002]);
+      return;
+    }
     const decoded = decodeFrame(data, this.protocol);
     if (!decoded.ok) {
       if (/call stack/i.test(decoded.why)) this.beUnpredictable('a frame nested too deep for the fuzzer itself to decode');
@@ -287,16 +286,28 @@ export class FuzzSession {
       return;
     }
     const lone = decoded.messages.length === 1;
-    // The router decodes a whole frame before handling any of its messages: one
-    // message too deep for its decoder refuses the whole batch, even the messages
-    // before it (nesting deeper than 1000 needs at least 1000 bytes).
-    if (data.length > 1000 && this.expectEnd === null && this.unpredictable === null && !this.leaving) {
-      for (const m of decoded.messages) {
-        const { depth } = nesting(m);
-        if (depth > 1000) {
-          this.mayEnd ??= { why: `a message nested ${depth} deep`, seq: seq0 + 1 };
-          break;
-        }
+    // The router decodes a whole frame before handling any of its messages,
+    // and refuses a message nested deeper than MAX_PAYLOAD_NESTING below the
+    // message itself, or holding one list or map twice (CBOR shared
+    // references), as a protocol violation: the whole batch is refused, even
+    // the messages before it. nesting() counts the message as level 1.
+    for (const m of decoded.messages) {
+      const { depth, cyclic, shared, replaced } = nesting(m);
+      if (cyclic || shared || depth > MAX_PAYLOAD_NESTING + 3) {
+        this.endExpected(cyclic || shared ? 'a message holding a list or map twice' : `a message nested ${depth} deep`, seq0 + 1, true, [1002]);
+        return;
+      }
+      if (depth > MAX_PAYLOAD_NESTING) {
+        this.beUnpredictable(`a message nested ${depth} deep, at the router's limit`);
+        return;
+      }
+      // Bytes that are not UTF-8 in a msgpack or CBOR string: the router refuses
+      // them where its scanner reads them, but where it decodes a message in
+      // full (extension types, tags) its decoder takes them as U+FFFD, as ours
+      // did here (cbor-x also writes a lone surrogate as such bytes).
+      if (replaced && this.protocol.format !== 'json') {
+        this.beUnpredictable('a msgpack or CBOR string that may not be UTF-8');
+        return;
       }
     }
     decoded.messages.forEach((m, i) => this.model(m, seq0 + 1 + Math.min(i, count - 1), lone));
@@ -601,9 +612,6 @@ export class FuzzSession {
 
   private onAbort(reason: string, details: Record<string, unknown>): void {
     this.report.end = 'abort';
-    if (this.mayEnd !== null && reason === 'wamp.error.protocol_violation' && (this.expectEnd === null || this.mayEnd.seq < this.expectEnd.seq)) {
-      this.expectEnd = { ...this.mayEnd, abort: true, codes: [1002] };
-    }
     this.report.abortReason = reason;
     this.report.abortMessage = typeof details.message === 'string' ? details.message.slice(0, 300) : undefined;
     if (!reason.startsWith('wamp.')) this.fail(`ABORT with a reason that is not a wamp URI: ${describe(reason)}`);
