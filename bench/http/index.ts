@@ -9,11 +9,18 @@
 //
 // Every bridge request differs by a millisecond in its range, so the
 // bridge's coalescing of identical requests does not flatter it; a last
-// line shows what coalescing gives when the requests are identical.
+// line shows what coalescing gives when the requests are identical. Both
+// clients end with the answer decoded (the WAMP client parses its reply;
+// the HTTP client parses the JSON, after gunzip when compressed), so
+// neither side stops at raw bytes. Grafana's proxy forwards the browser's
+// `Accept-Encoding: gzip, deflate`: one more line per client count asks
+// for that, so compression is measured as Grafana gets it.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { WampClient } from '../../src/client/client.js';
 import { dataNodeProcedures } from '../../src/protocol/uris.js';
 import { strideSeconds } from '../../src/http/time.js';
@@ -35,7 +42,24 @@ interface Stats {
   p50: number;
   p99: number;
   perSecond: number;
+  /** CPU ms per request of each process (Linux only; empty elsewhere) */
+  cpu?: Cpu;
 }
+
+type Cpu = Record<'node' | 'router' | 'bridge' | 'client', number>;
+
+/** CPU ms a child has used so far (utime + stime from /proc), or NaN where there is no /proc. */
+function childCpuMs(child: ChildProcess | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${child?.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+/** USER_HZ: 100 on every Linux we run on */
+const CLOCK_TICKS = 100;
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
@@ -98,17 +122,27 @@ function stop(child: ChildProcess | undefined): Promise<void> {
   });
 }
 
-function post(agent: Agent, port: number, path: string, body: string): Promise<number> {
+/** POSTs `body`, parses the JSON answer (gunzipped if compressed); resolves to the bytes received. */
+function post(agent: Agent, port: number, path: string, body: string, acceptEncoding?: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      { host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-      (res) => {
-        let n = 0;
-        res.on('data', (c: Buffer) => (n += c.length));
-        res.on('end', () => (res.statusCode === 200 ? resolve(n) : reject(new Error(`HTTP ${res.statusCode}`))));
-        res.on('error', reject);
-      },
-    );
+    const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+    if (acceptEncoding) headers['accept-encoding'] = acceptEncoding;
+    const req = httpRequest({ host: '127.0.0.1', port, path, method: 'POST', agent, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}`));
+        try {
+          const raw = Buffer.concat(chunks);
+          const text = (res.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
+          JSON.parse(text);
+          resolve(raw.length);
+        } catch (err) {
+          reject(err as Error);
+        }
+      });
+      res.on('error', reject);
+    });
     req.on('error', reject);
     req.end(body);
   });
@@ -170,15 +204,36 @@ export async function run(): Promise<void> {
       });
     const bytes = await post(agent, port, '/query', body(0, 'simplejson'));
     const frameBytes = await post(agent, port, '/query', body(0, 'json'));
+    const GRAFANA_ENCODING = 'gzip, deflate';
+    const gzipBytes = await post(agent, port, '/query', body(0, 'json'), GRAFANA_ENCODING);
     const viaBridge = (i: number): Promise<void> => post(agent, port, '/query', body(i, 'simplejson')).then(() => undefined);
     const viaBridgeFrames = (i: number): Promise<void> => post(agent, port, '/query', body(i, 'json')).then(() => undefined);
+    const viaBridgeGzip = (i: number): Promise<void> => post(agent, port, '/query', body(i, 'json'), GRAFANA_ENCODING).then(() => undefined);
 
     console.log(
       `HTTP bridge /query: ${FIELDS.length} fields x 1 day at 10 Hz, maxDataPoints ${MAX_DATA_POINTS} (min_stride ${stride} s); ` +
         `router, data node and bridge in their own processes; baseline: the same get_data called on the node over WAMP; ${SERIALIZER}`,
     );
-    console.log(`  answer: ${(bytes / 1024).toFixed(0)} KiB of JSON as time series (SimpleJson), ${(frameBytes / 1024).toFixed(0)} KiB as frames (JSON plugin)`);
-    const merge = (a: Stats, b2: Stats): Stats => ({ p50: (a.p50 + b2.p50) / 2, p99: Math.max(a.p99, b2.p99), perSecond: (a.perSecond + b2.perSecond) / 2 });
+    console.log(
+      `  answer: ${(bytes / 1024).toFixed(0)} KiB of JSON as time series (SimpleJson), ${(frameBytes / 1024).toFixed(0)} KiB as frames (JSON plugin), ` +
+        `${(gzipBytes / 1024).toFixed(0)} KiB as frames gzipped (Accept-Encoding: ${GRAFANA_ENCODING}, as Grafana's proxy forwards it)`,
+    );
+    const merge = (a: Stats, b2: Stats): Stats => ({
+      p50: (a.p50 + b2.p50) / 2,
+      p99: Math.max(a.p99, b2.p99),
+      perSecond: (a.perSecond + b2.perSecond) / 2,
+      ...(a.cpu && b2.cpu ? { cpu: { node: (a.cpu.node + b2.cpu.node) / 2, router: (a.cpu.router + b2.cpu.router) / 2, bridge: (a.cpu.bridge + b2.cpu.bridge) / 2, client: (a.cpu.client + b2.cpu.client) / 2 } } : {}),
+    });
+    // the CPU each process spends per request: unlike latency, barely moved by other load on the machine
+    const cpuNow = (): Cpu => {
+      const own = process.cpuUsage();
+      return { node: childCpuMs(nodes), router: childCpuMs(router), bridge: childCpuMs(bridge), client: (own.user + own.system) / 1000 };
+    };
+    const cpuTotal = (c: Cpu): number => c.node + c.router + c.bridge + c.client;
+    const fmtCpu = (c: Cpu | undefined): string =>
+      c && Number.isFinite(cpuTotal(c))
+        ? `CPU per request: data node ${c.node.toFixed(1)} ms, router ${c.router.toFixed(1)}, bridge ${c.bridge.toFixed(1)}, client ${c.client.toFixed(1)}; total ${cpuTotal(c).toFixed(1)}`
+        : '';
     let offset = 0;
     for (const [clients, requests] of [
       [1, 40],
@@ -186,28 +241,38 @@ export async function run(): Promise<void> {
     ] as const) {
       // alternate the two, twice, so drift (CPU frequency, GC, other load) hits both alike
       const half = requests / 2;
-      const run = (f: (i: number) => Promise<void>): Promise<Stats> => {
+      const run = async (f: (i: number) => Promise<void>): Promise<Stats> => {
         const base = (offset += requests);
-        return load(half, clients, (i) => f(base + i));
+        const before = cpuNow();
+        const stats = await load(half, clients, (i) => f(base + i));
+        const after = cpuNow();
+        const n = half + Math.min(clients, half); // with the warm-up requests
+        const per = (k: keyof Cpu): number => (after[k] - before[k]) / n;
+        return { ...stats, cpu: { node: per('node'), router: per('router'), bridge: per('bridge'), client: per('client') } };
       };
       const d1 = await run(direct);
       const h1 = await run(viaBridge);
       const f1 = await run(viaBridgeFrames);
+      const g1 = await run(viaBridgeGzip);
       const d2 = await run(direct);
       const h2 = await run(viaBridge);
       const f2 = await run(viaBridgeFrames);
+      const g2 = await run(viaBridgeGzip);
       const d = merge(d1, d2);
       console.log(`  ${clients} client${clients > 1 ? 's' : ''}, ${requests} requests each way:`);
       console.log(`    direct get_data over WAMP:            ${fmt(d)}`);
+      if (fmtCpu(d.cpu)) console.log(`      ${fmtCpu(d.cpu)}`);
       for (const [label, h] of [
         ['/query through the bridge, SimpleJson', merge(h1, h2)],
         ['/query through the bridge, JSON plugin', merge(f1, f2)],
+        ['/query through the bridge, JSON plugin, gzip', merge(g1, g2)],
       ] as const) {
         console.log(`    ${label}: ${fmt(h)}`);
         console.log(
           `      ratio to direct: p50 x${(h.p50 / d.p50).toFixed(2)}  p99 x${(h.p99 / d.p99).toFixed(2)}  ` +
             `throughput x${(h.perSecond / d.perSecond).toFixed(2)}  (goal: latency under x1.20)`,
         );
+        if (fmtCpu(h.cpu) && h.cpu && d.cpu) console.log(`      ${fmtCpu(h.cpu)} (x${(cpuTotal(h.cpu) / cpuTotal(d.cpu)).toFixed(2)})`);
       }
     }
     const same = await load(REQUESTS / 2, CONCURRENCY, () => viaBridgeFrames(0));

@@ -172,3 +172,35 @@ test('units map to Grafana ids, others become suffixes; number cells are finite 
   assert.equal(numberJson(1e21), '1e+21');
   assert.deepEqual(JSON.parse(`[${numberJson(1e21)}]`), [1e21]);
 });
+
+test('fields on one timeline share its times; fields on others keep their own, in every format and across targets', () => {
+  const shared = [1000, 1001.5, 1002];
+  const other = [2000, 2001, 2002]; // same length, other times: must not be taken for the shared one
+  const a = series('n::a', info('number'), shared, [1, 2, 3]);
+  const b = series('n::b', info('number'), shared, [4, 5, 6]);
+  const c = series('n::c', info('number'), other, [7, 8, 9]);
+  const text = answerJson([
+    { target: target('n::a', 'A', 'frame'), series: [a], notices: [] },
+    { target: target('n::(b|c)', 'B', 'frame'), series: [b, c], notices: [] },
+    { target: target('n::a', 'C'), series: [a], notices: [] },
+    { target: target('n::c', 'D'), series: [c], notices: [] },
+  ]);
+  const items = JSON.parse(text) as { fields?: { values: number[] }[]; datapoints?: [number, number][] }[];
+  const sharedMs = [1000000, 1001500, 1002000];
+  const otherMs = [2000000, 2001000, 2002000];
+  assert.deepEqual(items[0]?.fields?.[0]?.values, sharedMs);
+  assert.deepEqual(items[1]?.fields?.[0]?.values, sharedMs);
+  assert.deepEqual(items[1]?.fields?.[1]?.values, [4, 5, 6]);
+  assert.deepEqual(items[2]?.fields?.[0]?.values, otherMs);
+  assert.deepEqual(items[2]?.fields?.[1]?.values, [7, 8, 9]);
+  assert.deepEqual(items[3]?.datapoints, [
+    [1, 1000000],
+    [2, 1001500],
+    [3, 1002000],
+  ]);
+  assert.deepEqual(items[4]?.datapoints, [
+    [7, 2000000],
+    [8, 2001000],
+    [9, 2002000],
+  ]);
+});
