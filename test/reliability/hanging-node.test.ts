@@ -121,7 +121,7 @@ test('a node stuck in its source: callers time out, the others answer, the hub r
   // the hub's liveness probe reports it (get_hub_status, its log, sisock status)
   t.diagnostic(`hub reported the node unresponsive ${await reportedAfter} ms after it began to hang (probe every 1 s, 1 s to answer)`);
   assert.equal(await health('apex_archive'), 'ok');
-  assert.ok(hub.logs().some((l) => l.msg === 'data node does not answer its liveness probe' && l.node === 'stuck'), 'the hub logs it');
+  await waitFor('the hub to log it', () => hub.logs().some((l) => l.msg === 'data node does not answer its liveness probe' && l.node === 'stuck'));
   const status = await spawnSisock(['status', '--timeout', '2'], { env: system.consumerEnv, untilExit: true });
   // status asks the node itself too: its own call failing shows as "not answering"
   assert.match(status.stdout(), /stuck\s.*(not answering|unresponsive)/);
@@ -134,7 +134,8 @@ test('a node stuck in its source: callers time out, the others answer, the hub r
   const answeringAt = Date.now();
   await waitFor('the hub to see it answer again', async () => (await health('stuck')) === 'ok');
   t.diagnostic(`hub saw it healthy again ${Date.now() - answeringAt} ms after it answered again`);
-  assert.ok(hub.logs().some((l) => l.msg === 'data node answers again' && l.node === 'stuck'));
+  // the hub's log line comes through its stdout, which may trail the answer to the health query
+  await waitFor("the hub's log line 'data node answers again'", () => hub.logs().some((l) => l.msg === 'data node answers again' && l.node === 'stuck'));
   const again = await consumer.call(dataNodeProcedures('stuck').getData, [['v'], -60, 0], undefined, { timeout: 20_000 });
   assert.ok(((again.args[0] as DataReply).data.v ?? []).length > 0);
   assert.equal((await post('/query', grafanaQuery(['stuck::v']))).status, 200);
