@@ -91,7 +91,8 @@ export class WampUpstream implements Upstream {
     };
     await this.client.subscribe(HUB.added, relay('node-added'));
     await this.client.subscribe(HUB.subtracted, relay('node-removed'));
-    await this.client.subscribe(FIELDS_CHANGED_PATTERN, (e) => this.fieldsChanged(e.details.topic), { match: 'wildcard' });
+    // optional: a router whose roles refuse it leaves the bridge as it was without (reloads on demand and on the timer)
+    await this.client.subscribe(FIELDS_CHANGED_PATTERN, (e) => this.fieldsChanged(e.details.topic), { match: 'wildcard', optional: true });
     void this.client.start().catch((err: unknown) => this.log.error({ err: describeError(err) }, 'the WAMP client stopped'));
   }
 

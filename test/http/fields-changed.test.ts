@@ -7,13 +7,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WampClient } from '../../src/client/client.js';
+import { Hub } from '../../src/hub/hub.js';
+import { WampUpstream } from '../../src/http/wamp-upstream.js';
 import type { DataNodeSource } from '../../src/datanode/source.js';
 import { FieldsChangedSignal } from '../../src/datanode/fields-signal.js';
 import type { CatalogEvent } from '../../src/http/catalog.js';
 import type { FieldInfo } from '../../src/protocol/types.js';
-import { FIELDS_CHANGED_PATTERN } from '../../src/protocol/uris.js';
+import { FIELDS_CHANGED_PATTERN, HUB } from '../../src/protocol/uris.js';
 import { ApexArchiveSource } from '../../src/servers/weather/source.js';
 import { waitFor } from '../helpers/sisock.js';
+import { serveNode } from '../helpers/datanode.js';
+import { defaultTestConfig, startRouter } from '../helpers/router.js';
 import { request, startBridge } from './helpers/bridge.js';
 import { growingSource } from './helpers/sources.js';
 import { startStack } from './helpers/stack.js';
@@ -159,5 +163,43 @@ test('the bridge\'s subscription comes back with the router, and new fields are 
   } finally {
     await b.close();
     await stack.close();
+  }
+});
+
+test('a router whose roles refuse the subscription: the bridge works as before, learning fields on demand', async () => {
+  const config = defaultTestConfig();
+  const consumerRole = config.realms[0]!.roles.find((r) => r.name === 'consumer')!;
+  const none = { caller: false, publisher: false };
+  consumerRole.permissions = [
+    { uri: 'org.simonsobservatory.consumer.', match: 'prefix', allow: { call: true }, disclose: none },
+    { uri: HUB.added, match: 'exact', allow: { subscribe: true }, disclose: none },
+    { uri: HUB.subtracted, match: 'exact', allow: { subscribe: true }, disclose: none },
+  ];
+  const router = await startRouter({ config });
+  const connection = { url: router.tlsUrl, realm: router.realm, ca: router.ca, reconnect: false } as const;
+  const hub = new Hub({ connection: { ...connection, auth: { method: 'wampcra', authid: 'hub', secret: router.secrets.hub } }, probe: { interval: 0 }, claimTimeout: 0 });
+  await hub.start();
+  const growing = growingSource('growing');
+  growing.add('a', false);
+  const node = await serveNode(router, growing);
+  const client = new WampClient({ ...connection, auth: { method: 'wampcra', authid: 'simonsobs', secret: router.secrets.simonsobs } });
+  const upstream = new WampUpstream(client);
+  await upstream.start();
+  await client.start();
+  const b = await startBridge(upstream, { fieldsRefreshMs: 0, reloadGapMs: 200 });
+  try {
+    await waitFor('growing::a', async () => (await searched(b.url, 'growing')).length === 1);
+    growing.add('b'); // announced, but this bridge may not hear it
+    await waitFor('growing::b answered', async () => {
+      const r = await request(`${b.url}/query`, { body: { range: { from: '1970-01-01T00:00:00.000Z', to: '1970-01-01T00:01:00.000Z' }, targets: [{ target: 'growing::b', refId: 'A' }] } });
+      return r.status === 200;
+    });
+    assert.deepEqual(await searched(b.url, 'growing'), ['growing::a', 'growing::b']);
+    assert.ok(client.joined, 'the refusal did not cost the bridge its session');
+  } finally {
+    await b.close();
+    await node.close();
+    await hub.close();
+    await router.close();
   }
 });
