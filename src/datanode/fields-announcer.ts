@@ -50,14 +50,23 @@ export class FieldsAnnouncer {
   private schedule(): void {
     if (this.timer) return;
     // a zero wait still coalesces the changes reported in one go (one feed message)
-    const wait = Math.max(0, this.lastAt + this.options.gapMs - performance.now());
-    this.timer = setTimeout(() => this.fire(), wait);
+    this.timer = setTimeout(() => this.fire(), Math.ceil(this.untilAllowed()));
     this.timer.unref();
+  }
+
+  /** ms until the gap since the last event has passed (0: now) */
+  private untilAllowed(): number {
+    return Math.max(0, this.lastAt + this.options.gapMs - performance.now());
   }
 
   private fire(): void {
     this.timer = null;
     if (this.closed || !this.pending || !this.options.connected()) return;
+    // timers count whole milliseconds and may fire a little early: the gap is kept regardless
+    if (this.untilAllowed() > 0) {
+      this.schedule();
+      return;
+    }
     this.pending = false;
     this.lastAt = performance.now();
     this.options.publish().then(

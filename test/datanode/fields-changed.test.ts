@@ -48,7 +48,8 @@ test('the announcer: a burst is one event; changes within the gap wait for its e
     for (let i = 0; i < 20; i++) announcer.changed();
   });
   await waitFor('two events', () => at.length === 2);
-  assert.ok(at[1]! - at[0]! >= gap - 1, `the trailing event waited for the gap (${at[1]! - at[0]!} ms)`);
+  // (times taken microseconds after the announcer takes its own)
+  assert.ok(at[1]! - at[0]! >= gap - 0.5, `the trailing event waited for the gap (${at[1]! - at[0]!} ms)`);
   // nothing else was pending: a later change makes exactly one more
   announcer.changed();
   await waitFor('a third event', () => at.length === 3);
