@@ -18,7 +18,7 @@ import { ApexArchiveSource } from '../../src/servers/weather/source.js';
 import { waitFor } from '../helpers/sisock.js';
 import { serveNode } from '../helpers/datanode.js';
 import { defaultTestConfig, startRouter } from '../helpers/router.js';
-import { request, startBridge } from './helpers/bridge.js';
+import { request, sseEvents, startBridge } from './helpers/bridge.js';
 import { growingSource } from './helpers/sources.js';
 import { startStack } from './helpers/stack.js';
 
@@ -48,8 +48,21 @@ test('a node that announces a new field has it in /search and /metrics promptly;
   try {
     await waitFor('every node listed', async () => (await searched(b.url, '')).length === 7);
     const loads = await fieldsCalls(b.url, 'growing');
+    // the live stream the monitor follows
+    const controller = new AbortController();
+    const res = await fetch(`${b.url}/api/v1/events`, { signal: controller.signal });
+    const stream = sseEvents(res.body as ReadableStream<Uint8Array>);
+    assert.equal((await stream.next()).value?.event, 'hello');
 
     growing.add('b');
+    for (;;) {
+      const { value, done } = await stream.next();
+      assert.equal(done, false);
+      if (value?.event !== 'fields-changed') continue;
+      assert.deepEqual([(value.data as { name: string }).name, (value.data as { fields: number }).fields], ['growing', 2], 'the stream says so');
+      break;
+    }
+    controller.abort();
     await waitFor('growing::b in /search', async () => (await searched(b.url, 'growing')).includes('growing::b'));
     assert.deepEqual(await searched(b.url, 'growing'), ['growing::a', 'growing::b']);
     assert.deepEqual(await metrics(b.url, 'growing'), ['growing::a', 'growing::b'], 'the JSON plugin\'s list too');
