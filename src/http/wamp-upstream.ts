@@ -76,8 +76,9 @@ export class WampUpstream implements Upstream {
 
   /**
    * Subscribes to the hub's events and to every node's fields_changed
-   * (restored by the client on every new session) and starts connecting. Does not wait for the router: the
-   * bridge serves (503 at first) while the client keeps trying.
+   * (restored by the client on every new session) and starts connecting.
+   * Does not wait for the router: the bridge serves (503 at first) while
+   * the client keeps trying.
    */
   async start(): Promise<void> {
     if (this.started) return;
@@ -91,7 +92,8 @@ export class WampUpstream implements Upstream {
     };
     await this.client.subscribe(HUB.added, relay('node-added'));
     await this.client.subscribe(HUB.subtracted, relay('node-removed'));
-    // optional: a router whose roles refuse it leaves the bridge as it was without (reloads on demand and on the timer)
+    // optional: under a router whose roles refuse it, the bridge learns fields as
+    // before (reloads on unknown names and on the timer)
     await this.client.subscribe(FIELDS_CHANGED_PATTERN, (e) => this.fieldsChanged(e.details.topic), { match: 'wildcard', optional: true });
     void this.client.start().catch((err: unknown) => this.log.error({ err: describeError(err) }, 'the WAMP client stopped'));
   }
