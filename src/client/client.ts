@@ -102,6 +102,12 @@ export interface RegisterOptions {
 
 export interface SubscribeOptions {
   match?: 'exact' | 'prefix' | 'wildcard';
+  /**
+   * A subscription the owner can do without (an extension a router may not
+   * allow): a refusal is logged, and it is tried again on the next session,
+   * instead of failing the call or the session.
+   */
+  optional?: boolean;
 }
 
 export interface CallOptions {
@@ -308,6 +314,7 @@ export class WampClient extends EventEmitter {
       try {
         await this.subscribeOn(w, key);
       } catch (err) {
+        if (options.optional) return; // logged; tried again on the next session
         this.subscriptions.delete(key);
         throw toWampError(err);
       }
@@ -501,10 +508,15 @@ export class WampClient extends EventEmitter {
     if (!sub) return;
     this.live.subscriptions.add(key);
     try {
-      await w.subscribe(sub.uri, (data) => this.deliver(sub, data), { ...sub.options });
+      await w.subscribe(sub.uri, (data) => this.deliver(sub, data), sub.options.match ? { match: sub.options.match } : {});
     } catch (err) {
       this.live.subscriptions.delete(key);
-      throw toWampError(err);
+      const error = toWampError(err);
+      if (sub.options.optional && error instanceof WampError) {
+        this.log.warn({ topic: sub.uri, match: sub.options.match ?? 'exact', err: describeError(error) }, 'the router refused an optional subscription; going on without it');
+        return;
+      }
+      throw error;
     }
   }
 

@@ -10,15 +10,20 @@
 // the server retries for `claimTimeout` seconds; if the name is still taken
 // then, it gives up (event `fatal` with a NameTakenError; `sisock node`
 // exits with code 3).
+//
+// A source whose field list changes while it runs (onFieldsChanged) makes
+// the server publish `consumer.<name>.fields_changed`, coalesced by a
+// FieldsAnnouncer, so that consumers reload its fields without polling.
 import { EventEmitter } from 'node:events';
 import { WampClient, type ClientOptions, type Invocation } from '../client/client.js';
 import { ClaimGrace } from '../client/claim.js';
 import { describeError, NotConnectedError, WampError } from '../client/errors.js';
 import { silentLogger, type Logger } from '../log/logger.js';
-import { dataNodeProcedures, HUB } from '../protocol/uris.js';
+import { dataNodeProcedures, fieldsChangedTopic, HUB } from '../protocol/uris.js';
 import { answerGetData, answerGetFields } from './answer.js';
 import type { DownsampleMethod } from './downsample.js';
 import { InvalidArgumentError } from './errors.js';
+import { FieldsAnnouncer } from './fields-announcer.js';
 import { SourceContractError } from './reply.js';
 import type { DataNodeSource } from './source.js';
 
@@ -33,6 +38,8 @@ export interface DataNodeServerOptions {
   claimTimeout?: number;
   /** ms between attempts to announce while no hub answers (default 5000) */
   announceRetry?: number;
+  /** least ms between two fields_changed events (default 1000) */
+  fieldsChangedGap?: number;
   logger?: Logger;
 }
 
@@ -59,6 +66,9 @@ export class DataNodeServer extends EventEmitter {
   private announcing = false;
   private announcedIn: number | null = null;
   private closed = false;
+  /** publishes fields_changed for sources that report changes */
+  readonly fieldsAnnouncer: FieldsAnnouncer;
+  private stopWatchingFields: (() => void) | null = null;
 
   constructor(options: DataNodeServerOptions) {
     super();
@@ -76,6 +86,12 @@ export class DataNodeServer extends EventEmitter {
       },
     });
     this.client.on('fatal', (err: unknown) => this.fail(err));
+    this.fieldsAnnouncer = new FieldsAnnouncer({
+      publish: () => this.client.publish(fieldsChangedTopic(this.name)),
+      connected: () => this.client.joined && !this.closed,
+      gapMs: options.fieldsChangedGap ?? 1000,
+      logger: this.log,
+    });
   }
 
   /** Registers and joins; resolves when the procedures are on the router (announcing goes on in the background). */
@@ -99,6 +115,8 @@ export class DataNodeServer extends EventEmitter {
       this.announcedIn = null;
       void this.announce();
     });
+    this.client.on('join', () => this.fieldsAnnouncer.joined());
+    this.stopWatchingFields = this.source.onFieldsChanged?.(() => this.fieldsAnnouncer.changed()) ?? null;
     try {
       await this.client.start();
     } catch (err) {
@@ -111,6 +129,8 @@ export class DataNodeServer extends EventEmitter {
     if (this.closed) return;
     this.closed = true;
     this.aborter.abort();
+    this.stopWatchingFields?.();
+    this.fieldsAnnouncer.close();
     if (this.announceTimer) clearTimeout(this.announceTimer);
     const session = this.client.sessionId;
     if (session !== null && this.announcedIn === session) {

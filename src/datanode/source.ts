@@ -57,6 +57,14 @@ export interface DataNodeSource {
   getFields(request: FieldsRequest): Promise<FieldsReply> | FieldsReply;
   /** samples of the requested fields in [start, end); unknown fields are left out */
   getData(request: DataRequest): Promise<TimelineSamples[]> | TimelineSamples[];
+  /**
+   * For sources whose field list changes while they run (fields that appear
+   * as data arrives, files indexed later): calls `listener` after each such
+   * change. The server then tells consumers (`fields_changed`), so they need
+   * not poll get_fields. Calling it too often is harmless: the server
+   * coalesces. Returns the function that stops the calls.
+   */
+  onFieldsChanged?(listener: () => void): () => void;
   /** releases files, timers and connections */
   close?(): Promise<void> | void;
 }

@@ -1,8 +1,9 @@
 // The bridge's list of data nodes and their fields. Filled once when the
 // upstream connects, then kept current from the hub's added/subtracted
 // events (no rescan per request, unlike the original bridge); a node's field
-// list is reloaded on demand, when a request names a field it does not know
-// (rate-limited), and optionally on a timer for nodes whose fields grow.
+// list is reloaded when the node says it changed (sisock's fields_changed
+// event; original nodes never send it), on demand when a request names a
+// field it does not know (rate-limited), and optionally on a timer.
 import type { DataNodeInfo, FieldInfo, TimelineInfo } from '../protocol/types.js';
 import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
@@ -46,6 +47,8 @@ export class Catalog {
   private readonly entries = new Map<string, NodeEntry>();
   private readonly listeners = new Set<(e: CatalogEvent) => void>();
   private readonly loading = new Map<string, Promise<void>>();
+  /** nodes that reported a change while their fields were loading: load once more after */
+  private readonly reloadAgain = new Set<string>();
   /** per node: value of `eventSeq` at its last hub event, so a sync does not undo a newer event */
   private readonly lastEvent = new Map<string, number>();
   private eventSeq = 0;
@@ -173,10 +176,29 @@ export class Catalog {
   reload(node: string): Promise<void> {
     let p = this.loading.get(node);
     if (!p) {
-      p = this.load(node).finally(() => this.loading.delete(node));
+      p = this.load(node).finally(() => {
+        this.loading.delete(node);
+        if (this.reloadAgain.delete(node)) void this.reload(node);
+      });
       this.loading.set(node, p);
     }
     return p;
+  }
+
+  /**
+   * A node said its field list changed: reload it. A load under way may
+   * have read the list before the change, so it is followed by one more
+   * (however many changes arrive meanwhile).
+   */
+  private followFieldsChange(node: string): void {
+    const e = this.entries.get(node);
+    if (!e || !e.online) {
+      // not listed yet: its node-added event loads the fields anyway
+      this.log.debug({ node }, 'fields_changed from a node not listed: ignored');
+      return;
+    }
+    if (this.loading.has(node)) this.reloadAgain.add(node);
+    else void this.reload(node);
   }
 
   /**
@@ -269,6 +291,9 @@ export class Catalog {
         this.setOffline(n.name);
         return;
       }
+      case 'fields-changed':
+        this.followFieldsChange(event.node);
+        return;
     }
   }
 

@@ -15,7 +15,9 @@ export type UpstreamEvent =
   | { type: 'connected' }
   | { type: 'disconnected'; reason: string }
   | { type: 'node-added'; node: DataNodeInfo }
-  | { type: 'node-removed'; node: DataNodeInfo };
+  | { type: 'node-removed'; node: DataNodeInfo }
+  /** the node said its field list changed (sisock's fields_changed; original nodes never do) */
+  | { type: 'fields-changed'; node: string };
 
 export interface Upstream {
   /** true while a session with the router is open */

@@ -7,7 +7,7 @@ import { NotConnectedError, WampError, describeError } from '../client/errors.js
 import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
 import type { DataNodeInfo, DataReply, FieldsReply } from '../protocol/types.js';
-import { HUB, dataNodeProcedures } from '../protocol/uris.js';
+import { FIELDS_CHANGED_PATTERN, HUB, dataNodeProcedures, nodeOfFieldsChangedTopic } from '../protocol/uris.js';
 import { UpstreamError, type CallOptions, type Upstream, type UpstreamEvent } from './upstream.js';
 
 function nodeInfo(x: unknown): DataNodeInfo | null {
@@ -75,9 +75,10 @@ export class WampUpstream implements Upstream {
   }
 
   /**
-   * Subscribes to the hub's events (restored by the client on every new
-   * session) and starts connecting. Does not wait for the router: the
-   * bridge serves (503 at first) while the client keeps trying.
+   * Subscribes to the hub's events and to every node's fields_changed
+   * (restored by the client on every new session) and starts connecting.
+   * Does not wait for the router: the bridge serves (503 at first) while
+   * the client keeps trying.
    */
   async start(): Promise<void> {
     if (this.started) return;
@@ -91,7 +92,19 @@ export class WampUpstream implements Upstream {
     };
     await this.client.subscribe(HUB.added, relay('node-added'));
     await this.client.subscribe(HUB.subtracted, relay('node-removed'));
+    // optional: under a router whose roles refuse it, the bridge learns fields as
+    // before (reloads on unknown names and on the timer)
+    await this.client.subscribe(FIELDS_CHANGED_PATTERN, (e) => this.fieldsChanged(e.details.topic), { match: 'wildcard', optional: true });
     void this.client.start().catch((err: unknown) => this.log.error({ err: describeError(err) }, 'the WAMP client stopped'));
+  }
+
+  private fieldsChanged(topic: unknown): void {
+    const node = typeof topic === 'string' ? nodeOfFieldsChangedTopic(topic) : null;
+    if (node === null) {
+      this.log.warn({ topic }, 'fields_changed event without a node topic ignored');
+      return;
+    }
+    this.emit({ type: 'fields-changed', node });
   }
 
   private async call(

@@ -51,6 +51,15 @@ export class IndexCatalog {
     return this.seriesByName.get(name);
   }
 
+  /** Every full field name in the index (the reader's field list over all time). */
+  fieldNames(): IterableIterator<string> {
+    return this.typesByName.keys();
+  }
+
+  get fieldCount(): number {
+    return this.typesByName.size;
+  }
+
   /** A field's wire type (from its first group's vector class). */
   typeOf(name: string): FieldType {
     return this.typesByName.get(name) ?? 'number';

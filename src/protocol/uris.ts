@@ -35,6 +35,28 @@ export function dataNodeProcedures(node: string): { getFields: string; getData: 
   };
 }
 
+/**
+ * Topic (our addition, ignorable): a data node named `node` publishes it,
+ * without arguments, when its field list changed, so that consumers read
+ * get_fields again instead of polling it. Under `consumer.` so that
+ * consumer roles may subscribe. Original nodes never publish it; original
+ * consumers never subscribe.
+ */
+export function fieldsChangedTopic(node: string): string {
+  return `${URI_PREFIX}.consumer.${node}.fields_changed`;
+}
+
+/** Wildcard pattern (match `wildcard`) of every node's fields_changed topic. */
+export const FIELDS_CHANGED_PATTERN = `${URI_PREFIX}.consumer..fields_changed`;
+
+/** The node name in a fields_changed topic, or null when the topic is not one. */
+export function nodeOfFieldsChangedTopic(topic: string): string | null {
+  const head = `${URI_PREFIX}.consumer.`;
+  const tail = '.fields_changed';
+  if (!topic.startsWith(head) || !topic.endsWith(tail) || topic.length <= head.length + tail.length) return null;
+  return topic.slice(head.length, topic.length - tail.length);
+}
+
 /** Error URIs sisock adds beside the WAMP ones. */
 export const ERRORS = {
   /** a get_data request would return more than the node is willing to send */

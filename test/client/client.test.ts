@@ -195,3 +195,39 @@ test('a router that dies while the client answers its WAMP-CRA challenge: the cl
     server.close();
   }
 });
+
+test('an optional subscription the router refuses is logged and skipped: the session and the other subscriptions go on', async () => {
+  const router = new Router({
+    realms: [
+      {
+        name: REALM,
+        roles: [{ name: 'limited', permissions: [{ uri: '', match: 'prefix', allow: ALL }, { uri: 'closed.', match: 'prefix', allow: { publish: true } }] }],
+      },
+    ],
+    listeners: [{ name: 'open', host: '127.0.0.1', port: 0, paths: { ws: { type: 'websocket', auth: { anonymous: { role: 'limited' } } } } }],
+  });
+  const url = (await router.start()).flatMap((a) => a.urls)[0]!;
+  const c = new WampClient({ url, realm: REALM, reconnect: false });
+  const got: unknown[] = [];
+  try {
+    await c.subscribe('closed..news', () => void got.push('refused one'), { match: 'wildcard', optional: true });
+    await c.subscribe('open.news', (ev) => void got.push(ev.args[0]));
+    await c.start();
+    // while joined: an optional refusal resolves, a required one is refused as before
+    await c.subscribe('closed.more', () => void got.push('refused too'), { optional: true });
+    await assert.rejects(c.subscribe('closed.required', () => {}), (e: unknown) => e instanceof WampError && e.uri === 'wamp.error.not_authorized');
+    const other = await joins({ url, realm: REALM });
+    try {
+      await other.publish('closed.a.news', ['x']);
+      await other.publish('open.news', ['y']);
+      await waitFor('the allowed event', () => got.length >= 1);
+      assert.deepEqual(got, ['y']);
+    } finally {
+      await other.close();
+    }
+    assert.ok(c.joined);
+  } finally {
+    await c.close();
+    await router.close();
+  }
+});

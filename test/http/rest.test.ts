@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DataNodeSource } from '../../src/datanode/source.js';
 import { ApexArchiveSource } from '../../src/servers/weather/source.js';
-import { apexDatapoints, apexHeader, request, startBridge, type RunningBridge } from './helpers/bridge.js';
+import { apexDatapoints, apexHeader, request, sseEvents as events, startBridge, type RunningBridge } from './helpers/bridge.js';
 import { counting, failingSource, mixedSource } from './helpers/sources.js';
 import { startStack, until, type Stack } from './helpers/stack.js';
 
@@ -137,24 +137,6 @@ test('POST /api/v1/data and CSV; unknown names are 404, bad parameters 400, a fa
     ],
   );
 });
-
-/** Reads Server-Sent Events from a response body. */
-async function* events(body: ReadableStream<Uint8Array>): AsyncGenerator<{ event: string; data: unknown }> {
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of body) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const lines = block.split('\n');
-      const event = lines.find((l) => l.startsWith('event: '))?.slice(7);
-      const data = lines.find((l) => l.startsWith('data: '))?.slice(6);
-      if (event && data) yield { event, data: JSON.parse(data) };
-    }
-  }
-}
 
 test('GET /api/v1/events streams node changes and new samples of chosen fields', async () => {
   const samples: [number, number][] = [[1_000, 1]];

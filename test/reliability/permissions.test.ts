@@ -10,13 +10,15 @@
 //   procedures, and not the hub's;
 // - only the hub (its own CRA user) may register the hub's procedures and
 //   publish its events;
+// - only the server role may publish a node's fields_changed, which
+//   consumers and anonymous clients may hear;
 // - the crossbar-style HTTP caller on the open port is an OCS client, nothing more.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { WampClient, type Auth } from '../../src/client/client.js';
 import { WampError } from '../../src/client/errors.js';
-import { HUB, dataNodeProcedures } from '../../src/protocol/uris.js';
+import { FIELDS_CHANGED_PATTERN, HUB, dataNodeProcedures, fieldsChangedTopic } from '../../src/protocol/uris.js';
 import { PUBLIC_DEFAULT_SECRETS } from '../../src/cli/router-defaults.js';
 import { Router, loadCrossbarConfig } from '../../src/router/index.js';
 import { spawnRouter, TEST_TLS, type RouterProcess } from '../helpers/router.js';
@@ -162,6 +164,22 @@ describe('authenticated roles', () => {
       'register a node procedure': () => c.register(dataNodeProcedures('fake').getData, noop),
       [`publish ${HUB.added}`]: () => c.publish(HUB.added, [{ name: 'fake', description: '' }]),
       [`call ${HUB.add}`]: () => c.call(HUB.add, ['fake', '', c.sessionId]),
+    });
+  });
+
+  test('fields_changed: data nodes (server) may publish it, consumers and anonymous clients hear it but cannot forge it', async () => {
+    const s = await asUser('server', router.secrets.server);
+    const listeners = [await asUser('simonsobs', router.secrets.simonsobs), await anonymous()];
+    const heard = listeners.map(() => [] as unknown[]);
+    for (const [i, l] of listeners.entries()) {
+      assert.equal(await outcome(l.subscribe(FIELDS_CHANGED_PATTERN, (ev) => void heard[i]!.push(ev.details.topic), { match: 'wildcard' })), 'ok');
+    }
+    assert.equal(await outcome(s.publish(fieldsChangedTopic('permtest'))), 'ok');
+    await waitFor('both heard it', () => heard.every((h) => h.length === 1));
+    assert.deepEqual(heard, [[fieldsChangedTopic('permtest')], [fieldsChangedTopic('permtest')]]);
+    await allRefused('forging fields_changed', {
+      consumer: () => listeners[0]!.publish(fieldsChangedTopic('apex_archive')),
+      anonymous: () => listeners[1]!.publish(fieldsChangedTopic('apex_archive')),
     });
   });
 

@@ -20,7 +20,12 @@ export class Catalog {
   private readonly details = new Map<string, NodeDetail>();
   private readonly detailRequests = new Map<string, Promise<NodeDetail>>();
   private all: FieldInfo[] = [];
+  /** `all` is current (cleared when a node's fields change) */
   private allLoaded = false;
+  /** `all` was loaded at least once */
+  private allEver = false;
+  /** a change came while `allRequest` was out: its answer may predate it */
+  private allStale = false;
   private allRequest: Promise<void> | null = null;
   private readonly listeners: ((c: CatalogChange) => void)[] = [];
 
@@ -76,10 +81,13 @@ export class Catalog {
     return p;
   }
 
-  /** Every field of the online nodes (for the search); loaded on first use and after changes. */
+  /**
+   * Every field of the online nodes (for the search); loaded on first use
+   * and again after changes, the previous list standing in meanwhile.
+   */
   allFields(): FieldInfo[] | null {
     if (!this.allLoaded) void this.loadAll();
-    return this.allLoaded ? this.all : null;
+    return this.allEver ? this.all : null;
   }
 
   /** A field's description, from whatever has been loaded. */
@@ -90,21 +98,32 @@ export class Catalog {
 
   loadAll(): Promise<void> {
     if (this.allRequest) return this.allRequest;
+    this.allStale = false;
     this.allRequest = this.api
       .fields()
       .then((fields) => {
         this.all = fields;
-        this.allLoaded = true;
+        this.allEver = true;
+        this.allLoaded = !this.allStale;
         this.emit({ type: 'fields', node: null });
       })
-      .finally(() => (this.allRequest = null));
+      .finally(() => {
+        this.allRequest = null;
+        if (this.allStale) void this.loadAll();
+      });
     return this.allRequest;
   }
 
   /** Forgets a node's fields so the next look loads them again. */
   invalidate(name: string): void {
     this.details.delete(name);
+    this.allChanged();
+  }
+
+  /** The list of every field is out of date (a request out now may answer the old one). */
+  private allChanged(): void {
     this.allLoaded = false;
+    if (this.allRequest) this.allStale = true;
   }
 
   /** The whole list, at each (re)connection of the stream. */
@@ -116,7 +135,7 @@ export class Catalog {
     }
     // nodes the bridge forgot (it restarted) while we knew them: gone
     for (const n of this.byName.values()) if (!seen.has(n.name) && n.online) this.markGone(n.name);
-    this.allLoaded = false;
+    this.allChanged();
     this.emit({ type: 'nodes' });
   }
 
@@ -140,7 +159,7 @@ export class Catalog {
     const old = this.byName.get(name);
     if (!old || !old.online) return;
     this.byName.set(name, { ...old, online: false, goneAt: at });
-    this.allLoaded = false;
+    this.allChanged();
     this.emit({ type: 'gone', node: name });
     this.emit({ type: 'nodes' });
   }

@@ -27,6 +27,8 @@ export interface FeedStoreOptions {
   now?: () => number;
   /** told of every batch stored (the spool writes them to disk) */
   onStored?: (meta: FieldMeta, t: ArrayLike<number>, values: ArrayLike<ColumnValue>) => void;
+  /** told when a field gets samples while it had none (new, or emptied by age): the field list grew */
+  onFieldAppeared?: (meta: FieldMeta) => void;
 }
 
 export interface IngestCounts {
@@ -184,6 +186,7 @@ export class FeedStore {
     notify = true,
   ): number {
     let state = this.fields.get(field);
+    const hadNone = !state || state.buffer.length === 0;
     if (!state) {
       const kind = kindHint ?? kindOf(values);
       if (kind === null) return 0; // nothing but missing values: wait for a real one to type the field
@@ -204,6 +207,7 @@ export class FeedStore {
     // throws TypeError (buffer unchanged) on a value of another kind
     const c = state.buffer.appendMany(t, { [field]: values as ArrayLike<ColumnValue> });
     if (notify) this.options.onStored?.(state.meta, t, values as ArrayLike<ColumnValue>);
+    if (hadNone && state.buffer.length > 0) this.options.onFieldAppeared?.(state.meta);
     return c.appended + c.inserted + c.replaced;
   }
 

@@ -5,6 +5,7 @@
 import { WampClient, type ClientOptions } from '../../client/client.js';
 import { describeError } from '../../client/errors.js';
 import type { DataNodeSource, DataRequest, FieldsRequest, TimelineSamples } from '../../datanode/source.js';
+import { FieldsChangedSignal } from '../../datanode/fields-signal.js';
 import type { FieldsReply } from '../../protocol/types.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
 import { FeedStore, type FeedStoreOptions } from './feed-store.js';
@@ -41,6 +42,7 @@ export class DataFeedSource implements DataNodeSource {
   readonly feedClient: WampClient;
   private readonly spool: FeedSpool | null;
   private readonly logger: Logger;
+  private readonly fieldsChanged = new FieldsChangedSignal();
 
   private constructor(options: DataFeedOptions) {
     this.name = options.name;
@@ -55,6 +57,8 @@ export class DataFeedSource implements DataNodeSource {
       logger: this.logger,
       ...(options.now ? { now: options.now } : {}),
       onStored: (meta, t, v) => this.spool?.record(meta, t, v),
+      // fields are learned as the feeds publish them: tell consumers
+      onFieldAppeared: () => this.fieldsChanged.notify(),
     });
     this.feedClient = new WampClient({ ...options.feedConnection, logger: this.logger.child({ part: 'feeds' }) });
   }
@@ -83,6 +87,10 @@ export class DataFeedSource implements DataNodeSource {
     const waited = await Promise.race([joined, delay(options.joinWait ?? 10_000).then(() => false)]);
     if (!waited) source.logger.warn({ url: source.feedClient.url }, 'not subscribed to the feeds yet; serving the buffer while trying');
     return source;
+  }
+
+  onFieldsChanged(listener: () => void): () => void {
+    return this.fieldsChanged.listen(listener);
   }
 
   getFields(request: FieldsRequest): FieldsReply {

@@ -5,9 +5,12 @@
 // min_stride or MAX_POINTS allows it is answered from the summaries without
 // opening a .g3 file, and anything finer reads only the frames overlapping
 // the range, by their recorded offsets, through a bounded cache.
+// While someone listens (the data node server), the index is watched so that
+// fields of newly indexed providers are announced as they appear.
 import { join } from 'node:path';
 import type { DataNodeSource, DataRequest, FieldSamples, FieldsRequest, TimelineSamples } from '../../datanode/source.js';
 import { TooMuchDataError } from '../../datanode/errors.js';
+import { FieldsChangedSignal } from '../../datanode/fields-signal.js';
 import { HKArchive, type Column, type TimelineGroup } from '../../g3/index.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
 import type { FieldInfo, FieldsReply, TimelineInfo } from '../../protocol/types.js';
@@ -74,6 +77,12 @@ export class G3ReaderSource implements DataNodeSource {
   private readonly maxRawValues: number;
   private cache: FrameCache | undefined;
   private dataDir: string | undefined;
+  private readonly fieldsChanged = new FieldsChangedSignal();
+  /** the field names last seen in the catalog, to notice new ones */
+  private knownFields = new Set<string>();
+  /** the catalog generation knownFields was taken from */
+  private knownGeneration = -1;
+  private watchTimer: NodeJS.Timeout | null = null;
   /** The route of the last get_data (tests and logs look at it). */
   lastRoute: AnswerRoute = { summaries: [], raw: [] };
 
@@ -93,10 +102,12 @@ export class G3ReaderSource implements DataNodeSource {
     if (this.dataDir === undefined) this.log.warn('the index names no data directory yet (no scanner ran); give one to read frames');
     this.cache = new FrameCache({ maxBytes: this.opts.cacheBytes ?? 256 << 20, resolve: (name) => join(this.dataDir ?? '.', ...name.split('/')) });
     await this.catalog.refresh(true);
+    this.noticeFieldChanges();
     this.log.info({ index: this.store.where, files: this.catalog.fileCount(), dataDir: this.dataDir }, 'g3 index opened');
   }
 
   async close(): Promise<void> {
+    this.stopWatching();
     await this.store.close();
     this.cache?.clear();
   }
@@ -105,9 +116,57 @@ export class G3ReaderSource implements DataNodeSource {
     return this.cache?.stats;
   }
 
+  /** Watches the index (every refresh interval, at least 1 s) while someone listens. */
+  onFieldsChanged(listener: () => void): () => void {
+    const stop = this.fieldsChanged.listen(listener);
+    if (!this.watchTimer) {
+      this.watchTimer = setInterval(() => void this.watch(), Math.max(1000, this.opts.refreshInterval ?? 1000));
+      this.watchTimer.unref();
+    }
+    return () => {
+      stop();
+      if (!this.fieldsChanged.listened) this.stopWatching();
+    };
+  }
+
+  private stopWatching(): void {
+    if (this.watchTimer) clearInterval(this.watchTimer);
+    this.watchTimer = null;
+  }
+
+  private async watch(): Promise<void> {
+    try {
+      await this.catalog.refresh();
+      this.noticeFieldChanges();
+    } catch (err) {
+      // the next request or tick tries again; requests report the problem themselves
+      this.log.debug({ err: (err as Error).message }, 'cannot check the index for new fields');
+    }
+  }
+
+  /** Tells listeners when the catalog's field names differ from those seen last. */
+  private noticeFieldChanges(): void {
+    const catalog = this.catalog;
+    if (catalog.generation === this.knownGeneration) return;
+    this.knownGeneration = catalog.generation;
+    let same = catalog.fieldCount === this.knownFields.size;
+    if (same) {
+      for (const name of catalog.fieldNames()) {
+        if (!this.knownFields.has(name)) {
+          same = false;
+          break;
+        }
+      }
+    }
+    if (same) return;
+    this.knownFields = new Set(catalog.fieldNames());
+    this.fieldsChanged.notify();
+  }
+
   async getFields({ start, end }: FieldsRequest): Promise<FieldsReply> {
     try {
       await this.catalog.refresh();
+      this.noticeFieldChanges();
     } catch (err) {
       // The field list is in memory: while the index is away it stays as last read.
       if (!(err instanceof IndexUnavailableError) || this.catalog.generation < 0) throw err;
@@ -123,6 +182,7 @@ export class G3ReaderSource implements DataNodeSource {
 
   async getData(req: DataRequest): Promise<TimelineSamples[]> {
     await this.catalog.refresh();
+    this.noticeFieldChanges();
     const { start, end, minStride, maxPoints } = req;
     const groups = this.catalog.archive.groups(req.fields, start, end);
     const route: AnswerRoute = { summaries: [], raw: [] };

@@ -5,6 +5,7 @@
 // cannot be read gives a missing value (null on the wire) for that poll.
 import type { DataNodeSource, DataRequest, FieldsRequest, TimelineSamples } from '../../datanode/source.js';
 import { RingBuffer } from '../../datanode/ring-buffer.js';
+import { FieldsChangedSignal } from '../../datanode/fields-signal.js';
 import type { FieldInfo, FieldsReply } from '../../protocol/types.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
 import { readCpuTimes, readHwmon, readLoad, readMemory, readThermalZones, type CpuTimes, type Reading, type SensorRoots } from './readings.js';
@@ -33,6 +34,7 @@ export class SensorsSource implements DataNodeSource {
   private lastCpu: CpuTimes | null = null;
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
+  private readonly fieldsChanged = new FieldsChangedSignal();
 
   constructor(options: SensorsOptions = {}) {
     this.name = options.name ?? 'sensors';
@@ -76,6 +78,11 @@ export class SensorsSource implements DataNodeSource {
     return this.buffer.length;
   }
 
+  /** Hot-plugged sensors add fields, and the first reading makes the list non-empty. */
+  onFieldsChanged(listener: () => void): () => void {
+    return this.fieldsChanged.listen(listener);
+  }
+
   getFields(request: FieldsRequest): FieldsReply {
     if (this.buffer.range(request.start, request.end, { fields: [] }).t.length === 0) return [{}, {}];
     const fields = Object.fromEntries(this.info);
@@ -103,15 +110,19 @@ export class SensorsSource implements DataNodeSource {
     readings.push({ field: 'cpu_utilisation', description: 'CPU time busy since the previous poll, all cores', units: '%', value: utilisation });
     readings.push(...memory);
     const values: Record<string, number> = {};
+    const first = this.buffer.length === 0;
+    let found = false;
     for (const r of readings) {
       if (Object.hasOwn(values, r.field)) continue;
       if (!this.info.has(r.field)) {
         this.info.set(r.field, { description: r.description, timeline: SENSORS_TIMELINE, type: 'number', units: r.units });
         this.buffer.addColumn(r.field, 'number');
         this.logger.debug({ field: r.field, units: r.units }, 'sensor found');
+        found = true;
       }
       values[r.field] = r.value;
     }
     this.buffer.append(t, values);
+    if (found || first) this.fieldsChanged.notify();
   }
 }

@@ -109,3 +109,21 @@ export function apexHeader(field: string): { description: string; units: string 
   const lines = readFileSync(`${APEX}${field}.dat`, 'utf8').split('\n');
   return { description: (lines[0] ?? '').slice(1).trim(), units: (lines[2] ?? '').slice(1).trim() };
 }
+
+/** Reads Server-Sent Events from a response body. */
+export async function* sseEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<{ event: string; data: unknown }> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of body) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const lines = block.split('\n');
+      const event = lines.find((l) => l.startsWith('event: '))?.slice(7);
+      const data = lines.find((l) => l.startsWith('data: '))?.slice(6);
+      if (event && data) yield { event, data: JSON.parse(data) };
+    }
+  }
+}

@@ -1,7 +1,9 @@
 // Data node sources for bridge tests, served by real DataNodeServers: nodes
 // that answer slowly, fail, carry strings, bools and NaN on the g3 reader's
-// group timelines, or count the calls they get.
+// group timelines, count the calls they get, or grow their field list.
 import type { DataNodeSource, TimelineSamples } from '../../../src/datanode/source.js';
+import { FieldsChangedSignal } from '../../../src/datanode/fields-signal.js';
+import type { FieldInfo } from '../../../src/protocol/types.js';
 
 /** A node whose get_data takes `delayMs` (honouring abort), with one field `v` = 1 at t = 1..10. */
 export function slowSource(name: string, delayMs: number, seen?: { aborted: number }): DataNodeSource {
@@ -85,4 +87,34 @@ export function counting(source: DataNodeSource): DataNodeSource & { calls: { ge
       return source.getData(req);
     },
   };
+}
+
+/**
+ * A node whose field list grows while it runs (as a feed node's does): `add`
+ * puts a field in and, unless told not to, reports the change through
+ * onFieldsChanged; `silent` makes a node without the hook (an original node).
+ */
+export interface GrowingSource extends DataNodeSource {
+  add(field: string, report?: boolean): void;
+}
+
+export function growingSource(name: string, options: { silent?: boolean } = {}): GrowingSource {
+  const fields: Record<string, FieldInfo> = {};
+  const signal = new FieldsChangedSignal();
+  const source: GrowingSource = {
+    name,
+    description: 'fields appear while it runs',
+    getFields: () => [{ ...fields }, { t: { interval: null, field: Object.keys(fields) } }],
+    getData: (req) => {
+      const wanted = req.fields.filter((f) => Object.hasOwn(fields, f));
+      if (wanted.length === 0) return [];
+      return [{ name: 't', t: Float64Array.from([1, 2]), fields: new Map(wanted.map((f) => [f, [1, 2]])), finalizedUntil: null }];
+    },
+    add(field, report = true) {
+      fields[field] = { description: `field ${field}`, timeline: 't', type: 'number', units: null };
+      if (report) signal.notify();
+    },
+  };
+  if (!options.silent) source.onFieldsChanged = (listener) => signal.listen(listener);
+  return source;
 }

@@ -163,3 +163,26 @@ test('string and bool fields keep their type', () => {
   assert.equal(fields.on!.type, 'bool');
   assert.deepEqual(values(store.getData(all(['state']))[0]!.fields.get('state')), ['idle', 'run']);
 });
+
+test('the store tells when a field appears: first samples, or samples again after it emptied by age; not for more samples', () => {
+  let now = 1000;
+  const appeared: string[] = [];
+  const store = new FeedStore({ selector: exact('A', 'f'), bufferTime: 10, maxSamples: 1000, now: () => now, onFieldAppeared: (meta) => appeared.push(meta.field) });
+  const feed = { agent_address: 'observatory.A', feed_name: 'f', record: true };
+  const send = (t: number, data: Record<string, unknown[]>) => store.ingest([[{ b: { block_name: 'b', timestamps: [t], data } }, feed]]);
+  send(1000, { x: [1], y: [2] });
+  assert.deepEqual(appeared, ['x', 'y']);
+  send(1001, { x: [1], y: [2] });
+  send(1002, { x: [null] });
+  assert.deepEqual(appeared, ['x', 'y'], 'more samples of known fields say nothing');
+  send(1003, { z: [null] });
+  assert.deepEqual(appeared, ['x', 'y'], 'a field with only missing values is not listed yet');
+  send(1004, { z: [3] });
+  assert.deepEqual(appeared, ['x', 'y', 'z']);
+  now = 1020;
+  assert.deepEqual(store.getFields(), [{}, {}]);
+  send(1020, { x: [5] });
+  assert.deepEqual(appeared, ['x', 'y', 'z', 'x'], 'listed again after it was forgotten');
+  send(1000, { y: [5] });
+  assert.deepEqual(appeared, ['x', 'y', 'z', 'x'], 'samples too old to keep do not make a field appear');
+});

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { WampClient } from '../../../src/client/client.js';
 import { SimulatedAgent, parseFeedSpec } from '../../../src/simulate/agent.js';
 import { FloatPreservingJsonSerializer } from '../../../src/simulate/float-json.js';
+import { fieldsChangedTopic } from '../../../src/protocol/uris.js';
 import { spawnSisock, waitFor, type SisockProcess } from '../../helpers/sisock.js';
 import { consumer, getData, getFields, startRouter, strideBound, TEST_TLS, type RouterUnderTest } from '../../helpers/datanode.js';
 import { FIXTURES, fixture } from './fixtures.js';
@@ -189,4 +190,15 @@ test('sisock simulate-agent publishes feeds a node picks up', async () => {
   assert.match(agent.stdout(), /publications sent/);
   const [fields] = await getFields(c, 'everything', 1, 0);
   assert.ok('cli1.x.channel_00' in fields && 'cli1.x.channel_01' in fields);
+});
+
+test('a field seen for the first time makes the node publish fields_changed, with the field already listed', async () => {
+  const heard: string[][] = [];
+  await c.subscribe(fieldsChangedTopic('sim1'), async () => {
+    heard.push(Object.keys((await getFields(c, 'sim1', 1, 0))[0]).sort());
+  });
+  const feed = { agent_address: 'observatory.sim1', feed_name: 'temps', record: true };
+  await publisher.publish('observatory.sim1.feeds.temps', [[{ temps: { block_name: 'temps', timestamps: [Date.now() / 1000], data: { channel_new: [7.5] } } }, feed]]);
+  await waitFor('the event', () => heard.length > 0);
+  assert.ok(heard[0]!.includes('channel_new'), `listed when the event is heard: ${heard[0]!.join(', ')}`);
 });

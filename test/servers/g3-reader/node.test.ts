@@ -1,7 +1,8 @@
 // The g3_reader node through the real router, called by our client and by
 // autobahn-js: field list and data equal to the reference library's on the
 // reference archive (SQLite index), strides and MAX_POINTS, and two readers
-// sharing one MariaDB index while a scanner writes it.
+// sharing one MariaDB index while a scanner writes it (and announcing the
+// fields of a new provider as the index gains them).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent } from 'node:https';
@@ -13,7 +14,7 @@ import type { DataNodeServer } from '../../../src/datanode/server.js';
 import { IndexScanner } from '../../../src/index/scanner.js';
 import type { IndexStore } from '../../../src/index/store.js';
 import type { DataReply } from '../../../src/protocol/types.js';
-import { dataNodeProcedures } from '../../../src/protocol/uris.js';
+import { dataNodeProcedures, FIELDS_CHANGED_PATTERN, nodeOfFieldsChangedTopic } from '../../../src/protocol/uris.js';
 import { G3ReaderSource } from '../../../src/servers/g3-reader/source.js';
 import { ARCHIVE, mysqlFactory, REFERENCE, referenceCopy, sqliteFactory, type StoreFactory } from '../../index/helpers.js';
 import { waitFor } from '../../helpers/sisock.js';
@@ -164,9 +165,17 @@ test('MAX_POINTS caps every timeline of a reply', async () => {
 
 test('two readers share one MariaDB index while the scanner writes it: a new file is served by both', async () => {
   const field = 'observatory.apex-weather.feeds.weather.humidity';
-  for (const n of ['g3_reader_a', 'g3_reader_b']) assert.equal((await getData(c, n, [field], 1, 0)).data[field]!.length, 0);
+  for (const n of ['g3_reader_a', 'g3_reader_b']) {
+    assert.equal((await getData(c, n, [field], 1, 0)).data[field]!.length, 0);
+    assert.ok(!(field in (await getFields(c, n, 1, 0))[0]), `${n} does not list the field yet`);
+  }
+  // the readers watch the index and announce the new provider's fields, unasked
+  const announced = new Set<string>();
+  await c.subscribe(FIELDS_CHANGED_PATTERN, (ev) => void announced.add(nodeOfFieldsChangedTopic(String(ev.details.topic)) ?? ''), { match: 'wildcard' });
   await mkdir(join(live.dir, '16500'));
   await copyFile(join(REFERENCE, '16500/1650004896.g3'), join(live.dir, '16500/1650004896.g3'));
+  await waitFor('both readers announce new fields', () => announced.has('g3_reader_a') && announced.has('g3_reader_b'));
+  assert.ok(!announced.has('g3_reader') && !announced.has('g3_reader_capped'), 'the readers of the other index say nothing');
   for (const n of ['g3_reader_a', 'g3_reader_b']) {
     await waitFor(`${n} serves the new file`, async () => (await getData(c, n, [field], 1, 0)).data[field]!.length > 0);
     const [fields] = await getFields(c, n, 1, 0);

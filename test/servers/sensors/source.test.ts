@@ -103,17 +103,23 @@ test('hwmon, thermal zones, load and memory are read with labels and units', asy
 test('CPU utilisation comes from the /proc/stat difference between polls; new sensors join later', async () => {
   const m = fakeMachine();
   const source = new SensorsSource({ roots: { sys: m.sys, proc: m.proc }, interval: 60 });
+  let changes = 0;
+  source.onFieldsChanged(() => changes++);
   await source.poll();
+  assert.equal(changes, 1, 'the first reading makes the field list');
+  await source.poll();
+  assert.equal(changes, 1, 'the same sensors again: no change');
   write(m.proc, 'stat', 'cpu  130 0 130 840 0 0 0 0 0 0'); // 60 busy of 100
   write(m.sys, 'class/hwmon/hwmon4/name', 'acpi_fan');
   write(m.sys, 'class/hwmon/hwmon4/fan1_input', '900');
   await new Promise((r) => setTimeout(r, 5));
   await source.poll();
+  assert.equal(changes, 2, 'a new sensor changes the field list');
   assert.equal(last(source, 'cpu_utilisation'), 60);
   const [tl] = source.getData(all(['acpi_fan_fan1', 'coretemp_temp1']));
-  assert.equal(tl!.t.length, 2);
+  assert.equal(tl!.t.length, 3);
   const fan = Array.from(tl!.fields.get('acpi_fan_fan1') as ArrayLike<number>);
-  assert.ok(Number.isNaN(fan[0]!) && fan[1] === 900, 'a sensor found later is missing before it appeared');
+  assert.ok(Number.isNaN(fan[0]!) && Number.isNaN(fan[1]!) && fan[2] === 900, 'a sensor found later is missing before it appeared');
   await source.close();
   rmSync(m.root, { recursive: true, force: true });
 });
