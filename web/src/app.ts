@@ -33,6 +33,8 @@ export class App implements PlotHost, SidebarHost, RangeBarHost {
   private connection: Connection = 'connecting';
   private routerDown: string | null = null;
   private everConnected = false;
+  /** the first load of every plot has been asked for: until then node events need not load plots */
+  private started = false;
   private loadedWidth = 0;
   private readonly openAllAtFirstSight: boolean;
 
@@ -122,6 +124,7 @@ export class App implements PlotHost, SidebarHost, RangeBarHost {
       const nodes = this.catalog.nodes();
       if (nodes.length <= OPEN_ALL_UP_TO) this.sidebar.open(nodes.map((n) => n.name));
     }
+    this.started = true;
     this.reloadAll();
     this.followLive();
   }
@@ -365,7 +368,7 @@ export class App implements PlotHost, SidebarHost, RangeBarHost {
         this.sidebar.note(`${c.node} is back`, 'good');
         for (const p of this.panels) {
           p.refreshStatus();
-          if (p.fields.some((id) => nodeOf(id) === c.node)) {
+          if (this.started && p.fields.some((id) => nodeOf(id) === c.node)) {
             if (this.view.live) this.shownWindow = resolveRange(this.view.range, Date.now());
             void this.loadPanel(p);
           }
@@ -374,8 +377,9 @@ export class App implements PlotHost, SidebarHost, RangeBarHost {
         break;
       case 'new':
         if (this.everConnected) this.sidebar.note(`${c.node} joined`, 'good');
+        // the node list of the start: the first load of all plots follows
         for (const p of this.panels) {
-          if (p.fields.some((id) => nodeOf(id) === c.node)) void this.loadPanel(p);
+          if (this.started && p.fields.some((id) => nodeOf(id) === c.node)) void this.loadPanel(p);
         }
         this.followLive();
         break;
