@@ -44,7 +44,42 @@ export function decodeJsonText(text: string): unknown {
     // Binary values arrive as strings that start with an escaped NUL.
     return text.includes('\\u0000') ? JSON.parse(text, jsonReviver) : JSON.parse(text);
   } catch (err) {
+    const tolerant = parseWithNonFinite(text);
+    if (tolerant !== NOT_PARSED) return tolerant;
     throw new ProtocolViolation(`invalid JSON: ${(err as Error).message}`);
+  }
+}
+
+// Python's json module writes NaN, Infinity and -Infinity as bare tokens,
+// and autobahn-python peers on wamp.2.json send them (an original data node
+// serving a file with NaN in it); Crossbar.io, in Python, read them. They
+// are read here as the numbers they mean; JSON receivers then get null,
+// binary ones the float.
+
+const NOT_PARSED = Symbol('not parsed');
+/** Stand-ins for the tokens: strings that start with a noncharacter no peer sends. */
+const NON_FINITE: Record<string, number> = { '\ufdd0NaN': NaN, '\ufdd0Infinity': Infinity, '\ufdd0-Infinity': -Infinity };
+const NON_FINITE_TOKEN = /"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)/g;
+
+function reviveNonFinite(key: string, value: unknown): unknown {
+  if (typeof value === 'string' && value.charCodeAt(0) === 0xfdd0 && value in NON_FINITE) return NON_FINITE[value];
+  return jsonReviver(key, value);
+}
+
+/** JSON text with NaN / Infinity / -Infinity tokens outside strings, parsed; NOT_PARSED when it has none or is invalid anyway. */
+function parseWithNonFinite(text: string): unknown {
+  if (!/NaN|Infinity/.test(text) || text.includes('\ufdd0') || /\\u[fF][dD][dD]0/.test(text)) return NOT_PARSED;
+  let replaced = false;
+  const rewritten = text.replace(NON_FINITE_TOKEN, (match: string, token: string | undefined) => {
+    if (token === undefined) return match; // a string: kept as it is
+    replaced = true;
+    return `"\ufdd0${token}"`;
+  });
+  if (!replaced) return NOT_PARSED;
+  try {
+    return JSON.parse(rewritten, reviveNonFinite);
+  } catch {
+    return NOT_PARSED;
   }
 }
 

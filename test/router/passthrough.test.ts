@@ -322,6 +322,31 @@ describe('mixed serializers', () => {
     for (const p of [pub, ...subs]) p.close();
   });
 
+  // Python's json writes NaN and infinities as bare tokens, and an original
+  // data node on wamp.2.json sends them (the UCSC radiometer's files hold NaN)
+  test("a Python peer's NaN, Infinity and -Infinity over JSON are read: JSON peers get null, wampy's JSON decoder copes, binary peers get the floats", async () => {
+    const subs = await Promise.all(['wamp.2.json', 'wamp.2.msgpack', 'wamp.2.cbor'].map((p) => Peer.open(r.openUrl, p)));
+    for (const s of subs) assert.equal((await s.ask([32, 1, {}, 'com.nan']))[0], 33);
+    const wampy = await connectWampy({ url: r.openUrl, realm: 'realm1', serializer: 'json' });
+    const heard = new Promise<unknown[]>((resolve) => void wampy.subscribe('com.nan', ({ argsList }) => resolve(argsList as unknown[])));
+    const pub = await Peer.open(r.openUrl, 'wamp.2.json');
+    pub.sendRaw(handMessage('json', [16, 2, { acknowledge: true }, 'com.nan'], Buffer.from('[NaN, 1.5, Infinity, -Infinity, "NaN", "a \\" NaN"],{"pwv":[0.5,NaN]}'), 2));
+    assert.equal((await pub.next())[0][0], 17);
+    const [json, msgpack, cbor] = await Promise.all(subs.map((s) => s.next()));
+    assert.deepEqual(json[0].slice(4), [[null, 1.5, null, null, 'NaN', 'a " NaN'], { pwv: [0.5, null] }]);
+    for (const [name, m] of [['msgpack', msgpack], ['cbor', cbor]] as const) {
+      assert.deepEqual(m[0].slice(4), [[NaN, 1.5, Infinity, -Infinity, 'NaN', 'a " NaN'], { pwv: [0.5, NaN] }], name);
+    }
+    assert.deepEqual(await heard, [null, 1.5, null, null, 'NaN', 'a " NaN']);
+    // a token that only looks like one is still invalid JSON: the publisher's session ends
+    pub.sendRaw(handMessage('json', [16, 3, { acknowledge: true }, 'com.nan'], Buffer.from('[NaNa]'), 1));
+    const abort = (await pub.next())[0];
+    assert.equal(abort[0], 3);
+    assert.equal(abort[2], 'wamp.error.protocol_violation');
+    await wampy.disconnect();
+    for (const p of subs) p.close();
+  });
+
   test('calls cross serializers both ways: JSON caller, msgpack callee, CBOR caller', async () => {
     const callee = await connectWampy({ url: r.openUrl, realm: 'realm1', serializer: 'msgpack' });
     await callee.register('com.mixed.add', ({ argsList }) => ({ argsList: [(argsList as number[])[0]! + (argsList as number[])[1]!], argsDict: { unit: 'K' } }));

@@ -9,6 +9,7 @@
 // judges a frame by what the router itself sees in it.
 import { Packr, Unpackr } from 'msgpackr';
 import { Encoder as CborEncoder } from 'cbor-x';
+import { decodeJsonText } from '../../../src/wamp/json-format.js';
 
 export type WireFormat = 'json' | 'msgpack' | 'cbor';
 
@@ -176,7 +177,13 @@ function decodeOne(data: Buffer, format: WireFormat): unknown {
   if (format === 'json') {
     // a reviver makes JSON.parse recursive (deep nesting then overflows the stack): only when binary values may be there
     const text = data.toString('utf8');
-    return text.includes('\\u0000') ? JSON.parse(text, reviveBinary) : JSON.parse(text);
+    try {
+      return text.includes('\\u0000') ? JSON.parse(text, reviveBinary) : JSON.parse(text);
+    } catch (err) {
+      // the router also reads Python's bare NaN / Infinity tokens: its own rule decides
+      if (/NaN|Infinity/.test(text)) return decodeJsonText(text);
+      throw err;
+    }
   }
   if (format === 'msgpack') return unpackr.unpack(data);
   return cborDecoder.decode(data);
