@@ -6,7 +6,7 @@ import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
 import { InFlight } from './coalesce.js';
 import type { ResolvedField } from './resolve.js';
-import { checkDataReply, samplesOf, type Samples } from './series.js';
+import { checkDataReply, samplesOf, type Samples } from '../protocol/data-reply.js';
 import { asUpstreamError, UpstreamError, type Upstream } from './upstream.js';
 import type { DataReply } from '../protocol/types.js';
 

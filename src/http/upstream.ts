@@ -1,6 +1,7 @@
 // The bridge's view of sisock: the few things it needs from the hub and the
 // data nodes, behind one narrow interface. The WAMP implementation lives in
 // wamp-upstream.ts; everything else in src/http/ talks only to this.
+import { DataReplyError } from '../protocol/data-reply.js';
 import type { DataNodeInfo, DataReply, FieldsReply } from '../protocol/types.js';
 
 export interface CallOptions {
@@ -76,5 +77,6 @@ export class UpstreamError extends Error {
 /** Wraps anything thrown by an upstream call into an UpstreamError. */
 export function asUpstreamError(err: unknown): UpstreamError {
   if (err instanceof UpstreamError) return err;
+  if (err instanceof DataReplyError) return new UpstreamError(err.kind === 'refused' ? 'remote' : 'bad-reply', err.message);
   return new UpstreamError('remote', err instanceof Error ? err.message : String(err));
 }

@@ -6,7 +6,7 @@
 // Exit codes: 0 done, 1 no router / no hub / a node failed, 2 usage.
 import { WampClient } from '../../client/client.js';
 import { describeError, WampError } from '../../client/errors.js';
-import { checkDataReply, samplesOf, type Samples } from '../../http/series.js';
+import { checkDataReply, samplesOf, type Samples } from '../../protocol/data-reply.js';
 import { BadRequest, parseRestTime } from '../../http/time.js';
 import type { DataNodeInfo, FieldInfo, FieldsReply, SampleValue, TimelineInfo } from '../../protocol/types.js';
 import { dataNodeProcedures, HUB } from '../../protocol/uris.js';

@@ -10,7 +10,7 @@
 // Formatting numbers is most of the cost, so the time column of a timeline
 // that several frames share is formatted once per answer.
 import type { FieldInfo } from '../../protocol/types.js';
-import type { Samples } from '../series.js';
+import type { Samples } from '../../protocol/data-reply.js';
 import type { QueryTarget } from './request.js';
 
 export interface SeriesData {

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkDataReply, samplesOf } from '../../src/http/series.js';
-import { UpstreamError } from '../../src/http/upstream.js';
+import { checkDataReply, DataReplyError, samplesOf } from '../../src/protocol/data-reply.js';
 
 test('contract timelines: a field takes the timeline get_fields named', () => {
   const reply = checkDataReply({
@@ -72,8 +71,8 @@ test('inconsistent replies are repaired: lengths cut to the shorter, bad times d
 });
 
 test("malformed replies are errors; the original's `false` says too much data", () => {
-  assert.throws(() => checkDataReply(false), (e: unknown) => e instanceof UpstreamError && /too much data/.test(e.message));
-  assert.throws(() => checkDataReply(null), (e: unknown) => e instanceof UpstreamError && e.kind === 'bad-reply');
+  assert.throws(() => checkDataReply(false), (e: unknown) => e instanceof DataReplyError && e.kind === 'refused' && /too much data/.test(e.message));
+  assert.throws(() => checkDataReply(null), (e: unknown) => e instanceof DataReplyError && e.kind === 'bad-reply');
   assert.throws(() => checkDataReply([1]), /not an object/);
   assert.throws(() => checkDataReply({ timeline: {} }), /no 'data'/);
   assert.throws(() => checkDataReply({ data: {} }), /no 'timeline'/);

@@ -1,9 +1,20 @@
 // Picks each requested field's samples out of a get_data reply, whatever
 // timeline shape the node used: the contract's named timelines (field ->
 // timeline from get_fields), or the g3 reader's `group0...` timelines that
-// list their own `fields`.
-import type { SampleValue } from '../protocol/types.js';
-import { UpstreamError } from './upstream.js';
+// list their own `fields`. Shared by every consumer (the HTTP bridge,
+// `sisock query`).
+import type { SampleValue } from './types.js';
+
+/** A get_data reply that cannot be used: the node refused (the original's `false`) or sent a malformed reply. */
+export class DataReplyError extends Error {
+  override readonly name = 'DataReplyError';
+  constructor(
+    readonly kind: 'refused' | 'bad-reply',
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 export interface Samples {
   /** UNIX seconds, ascending */
@@ -32,18 +43,18 @@ export function checkDataReply(reply: unknown): {
   data: Record<string, unknown>;
   timeline: Record<string, ReplyTimeline>;
 } {
-  if (reply === false) throw new UpstreamError('remote', 'the data node refused: too much data requested');
+  if (reply === false) throw new DataReplyError('refused', 'the data node refused: too much data requested');
   if (typeof reply !== 'object' || reply === null || Array.isArray(reply)) {
-    throw new UpstreamError('bad-reply', 'get_data reply is not an object');
+    throw new DataReplyError('bad-reply', 'get_data reply is not an object');
   }
   const r = reply as Record<string, unknown>;
   const data = r.data;
   const timeline = r.timeline;
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new UpstreamError('bad-reply', "get_data reply has no 'data' object");
+    throw new DataReplyError('bad-reply', "get_data reply has no 'data' object");
   }
   if (typeof timeline !== 'object' || timeline === null || Array.isArray(timeline)) {
-    throw new UpstreamError('bad-reply', "get_data reply has no 'timeline' object");
+    throw new DataReplyError('bad-reply', "get_data reply has no 'timeline' object");
   }
   return { data: data as Record<string, unknown>, timeline: timeline as Record<string, ReplyTimeline> };
 }
