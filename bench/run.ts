@@ -17,6 +17,17 @@ const areas = readdirSync(here, { withFileTypes: true })
   .map((d) => d.name)
   .sort();
 
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  const lines = await Promise.all(
+    areas.map(async (area) => {
+      const mod = (await import(pathToFileURL(join(here, area, 'index.js')).href)) as BenchModule;
+      return `  ${area.padEnd(10)} ${mod.description ?? ''}`;
+    }),
+  );
+  console.log(`npm run bench [-- AREA... [--quick]]: every area, or the named ones\n\nareas:\n${lines.join('\n')}`);
+  process.exit(0);
+}
+
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const unknown = wanted.filter((w) => !areas.includes(w));
 if (unknown.length > 0) {

@@ -72,6 +72,8 @@ function points(reply: DataReply): number {
   return Object.values(reply.data).reduce((n, v) => n + v.length, 0);
 }
 
+export const description = 'get_data latency through the router vs a direct in-process call: the weather archive, and 10 fields x 1 day at 10 Hz';
+
 export async function run(): Promise<void> {
   const weather = await ApexArchiveSource.load();
   const synthetic = new SyntheticSource({ fields: 10, rate: 10, seconds: 86_400 });
