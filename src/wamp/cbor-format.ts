@@ -3,8 +3,9 @@
 // whatever width the sender chose).
 import { Encoder as CborEncoder } from 'cbor-x';
 import { PAYLOAD_INDEX } from './messages.js';
-import { MAX_PAYLOAD_NESTING, checkDecodedTree, checkUtf8, isEmptyObject, nestingTooDeep, uintSize, type IncomingMessage, type MessageLayout, type WireFormat } from './format.js';
+import { MAX_PAYLOAD_NESTING, checkDecodedTree, checkUtf8, nestingTooDeep, type IncomingMessage, type MessageLayout, type WireFormat } from './format.js';
 import { withIntegerIds } from './msgpack-format.js';
+import { binaryHeadSplicer } from './binary-head.js';
 import { Payload } from './payload.js';
 import { ProtocolViolation } from './validation.js';
 
@@ -242,53 +243,6 @@ function decodeHeader(b: Buffer, count: number): unknown[] {
   return out;
 }
 
-/** Parts of a message head that are not written directly: encoded by the library. Reused: not re-entered. */
-const encoded: Array<Buffer | undefined> = [];
-
-/**
- * Writes `header` as the first elements of an array of `total` elements at
- * `at`: unsigned integers (ids beyond 32 bits as 64-bit integers, as strict
- * peers require) and empty maps directly, anything else encoded by cbor-x.
- * Returns the offset after it; with `out` undefined, only measures.
- */
-function writeHeader(header: readonly unknown[], total: number, out: Buffer | undefined, at: number): number {
-  let p = at;
-  if (out !== undefined) out[p] = 0x80 + total; // a WAMP message has at most 7 elements
-  p++;
-  for (let i = 0; i < header.length; i++) {
-    const v = header[i];
-    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) {
-      if (out !== undefined) {
-        if (v < 0x18) out[p] = v;
-        else if (v < 0x100) {
-          out[p] = 0x18;
-          out[p + 1] = v;
-        } else if (v < 0x10000) {
-          out[p] = 0x19;
-          out.writeUInt16BE(v, p + 1);
-        } else if (v <= 0xffffffff) {
-          out[p] = 0x1a;
-          out.writeUInt32BE(v, p + 1);
-        } else {
-          out[p] = 0x1b;
-          out.writeUInt32BE(Math.floor(v / 2 ** 32), p + 1);
-          out.writeUInt32BE(v % 2 ** 32, p + 5);
-        }
-      }
-      p += uintSize(v);
-    } else if (isEmptyObject(v)) {
-      if (out !== undefined) out[p] = 0xa0;
-      p++;
-    } else {
-      let part = encoded[i];
-      if (out === undefined) part = encoded[i] = cbor.encode(v);
-      else part!.copy(out, p);
-      p += part!.length;
-    }
-  }
-  return p;
-}
-
 // --- the format ----------------------------------------------------------
 
 export const cborFormat: WireFormat = {
@@ -305,13 +259,14 @@ export const cborFormat: WireFormat = {
     };
   },
   decodeElements: (bytes) => decodeWith(() => cbor.decodeMultiple(bytes) as unknown[]),
-  splice(header, payload, lead, trail) {
-    const total = header.length + payload.count;
-    const head = writeHeader(header, total, undefined, 0);
-    const out = Buffer.allocUnsafe(lead + head + payload.byteLength + trail);
-    writeHeader(header, total, out, lead);
-    payload.copyTo(out, lead + head);
-    encoded.length = 0;
-    return out;
-  },
+  splice: binaryHeadSplicer({
+    arrayBase: 0x80,
+    emptyMap: 0xa0,
+    immediateBelow: 0x18,
+    uint8: 0x18,
+    uint16: 0x19,
+    uint32: 0x1a,
+    uint64: 0x1b,
+    encode: (v) => cbor.encode(v),
+  }),
 };

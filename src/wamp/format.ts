@@ -107,8 +107,3 @@ export function isEmptyObject(v: unknown): boolean {
   for (const key in v) if (Object.hasOwn(v, key)) return false;
   return true;
 }
-
-/** Bytes of an unsigned integer, type byte included, in CBOR (msgpack: the same from 0x80 up; below, one byte). */
-export function uintSize(v: number): number {
-  return v < 24 ? 1 : v < 0x100 ? 2 : v < 0x10000 ? 3 : v <= 0xffffffff ? 5 : 9;
-}

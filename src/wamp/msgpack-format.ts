@@ -6,7 +6,8 @@
 // 293.0 reaches a msgpack receiver as the float64 293.0.
 import { Packr, Unpackr } from 'msgpackr';
 import { ID_SLOTS, PAYLOAD_INDEX } from './messages.js';
-import { MAX_PAYLOAD_NESTING, checkDecodedTree, checkUtf8, isEmptyObject, nestingTooDeep, uintSize, type IncomingMessage, type MessageLayout, type WireFormat } from './format.js';
+import { MAX_PAYLOAD_NESTING, checkDecodedTree, checkUtf8, nestingTooDeep, type IncomingMessage, type MessageLayout, type WireFormat } from './format.js';
+import { binaryHeadSplicer } from './binary-head.js';
 import { Payload } from './payload.js';
 import { ProtocolViolation } from './validation.js';
 
@@ -248,53 +249,6 @@ function decodeHeader(b: Buffer, count: number): unknown[] {
   return out;
 }
 
-/** Parts of a message head that are not written directly: encoded by the library. Reused: not re-entered. */
-const packed: Array<Buffer | undefined> = [];
-
-/**
- * Writes `header` as the first elements of an array of `total` elements
- * at `at`: unsigned integers (ids beyond 32 bits as 64-bit integers, as
- * strict peers require) and empty maps directly, anything else packed by
- * msgpackr. Returns the offset after it; with `out` undefined, only measures.
- */
-function writeHeader(header: readonly unknown[], total: number, out: Buffer | undefined, at: number): number {
-  let p = at;
-  if (out !== undefined) out[p] = 0x90 + total; // a WAMP message has at most 7 elements
-  p++;
-  for (let i = 0; i < header.length; i++) {
-    const v = header[i];
-    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) {
-      if (out !== undefined) {
-        if (v < 0x80) out[p] = v;
-        else if (v < 0x100) {
-          out[p] = 0xcc;
-          out[p + 1] = v;
-        } else if (v < 0x10000) {
-          out[p] = 0xcd;
-          out.writeUInt16BE(v, p + 1);
-        } else if (v <= 0xffffffff) {
-          out[p] = 0xce;
-          out.writeUInt32BE(v, p + 1);
-        } else {
-          out[p] = 0xcf;
-          out.writeUInt32BE(Math.floor(v / 2 ** 32), p + 1);
-          out.writeUInt32BE(v % 2 ** 32, p + 5);
-        }
-      }
-      p += v < 0x80 ? 1 : uintSize(v);
-    } else if (isEmptyObject(v)) {
-      if (out !== undefined) out[p] = 0x80;
-      p++;
-    } else {
-      let part = packed[i];
-      if (out === undefined) part = packed[i] = packr.pack(v);
-      else part!.copy(out, p);
-      p += part!.length;
-    }
-  }
-  return p;
-}
-
 // --- the format ----------------------------------------------------------
 
 export const msgpackFormat: WireFormat = {
@@ -313,13 +267,14 @@ export const msgpackFormat: WireFormat = {
     };
   },
   decodeElements: (bytes) => decodeWith(() => unpackr.unpackMultiple(bytes) as unknown[]),
-  splice(header, payload, lead, trail) {
-    const total = header.length + payload.count;
-    const head = writeHeader(header, total, undefined, 0);
-    const out = Buffer.allocUnsafe(lead + head + payload.byteLength + trail);
-    writeHeader(header, total, out, lead);
-    payload.copyTo(out, lead + head);
-    packed.length = 0;
-    return out;
-  },
+  splice: binaryHeadSplicer({
+    arrayBase: 0x90,
+    emptyMap: 0x80,
+    immediateBelow: 0x80,
+    uint8: 0xcc,
+    uint16: 0xcd,
+    uint32: 0xce,
+    uint64: 0xcf,
+    encode: (v) => packr.pack(v),
+  }),
 };
