@@ -30,6 +30,7 @@ import { ApexArchiveSource } from '../../src/servers/weather/source.js';
 import { spawnRouter, type RouterProcess } from '../helpers/router.js';
 import { mixedSource } from '../http/helpers/sources.js';
 import { mutateBytes } from './bytes.js';
+import { errorLines } from './error-lines.js';
 import { describe } from './describe.js';
 import { mutateJson, toJsonText, type Domain } from './json-mutate.js';
 import { Rng } from './random.js';
@@ -275,14 +276,7 @@ function summarizeRequest(r: FuzzRequest): string {
 function memoryLogger(into: string[]): pino.Logger {
   const stream = new Writable({
     write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString().split('\n')) {
-        if (!line.trim()) continue;
-        try {
-          if ((JSON.parse(line) as { level: number }).level >= 50) into.push(line.slice(0, 500));
-        } catch {
-          into.push(line.slice(0, 500));
-        }
-      }
+      into.push(...errorLines(chunk.toString()));
       cb();
     },
   });
@@ -531,19 +525,7 @@ export async function fuzzHttp(o: HttpFuzzOptions): Promise<HttpFuzzReport> {
   } finally {
     await sys.close();
     report.routerExit = await sys.router.stop();
-    for (const line of sys.router.stderr().split('\n')) {
-      if (!line.trim()) continue;
-      // anything but a log line (a crash's stack trace) is an error too
-      if (!line.startsWith('{')) {
-        report.routerErrors.push(line.slice(0, 500));
-        continue;
-      }
-      try {
-        if ((JSON.parse(line) as { level?: number }).level! >= 50) report.routerErrors.push(line.slice(0, 500));
-      } catch {
-        report.routerErrors.push(`unparsable log line: ${line.slice(0, 200)}`);
-      }
-    }
+    report.routerErrors.push(...errorLines(sys.router.stderr()));
   }
   return report;
 }

@@ -20,6 +20,7 @@ import { ApexArchiveSource } from '../../src/servers/weather/source.js';
 import { dataNodeProcedures, HUB } from '../../src/protocol/uris.js';
 import { spawnRouter, type RouterProcess } from '../helpers/router.js';
 import { connectAutobahn, connectWampy, type AutobahnClient } from '../router/clients.js';
+import { errorLines } from './error-lines.js';
 import { Rng } from './random.js';
 import { makeScript, type GeneratorContext } from './wamp/generator.js';
 import { FuzzSession, type SessionReport } from './wamp/session.js';
@@ -358,15 +359,9 @@ export async function fuzzRouter(o: RouterFuzzOptions): Promise<RouterFuzzReport
     await good?.close();
     report.routerExit = router.child.exitCode ?? (router.child.signalCode ? null : 'running');
     if (report.routerExit === 'running') report.routerExit = await router.stop();
-    for (const line of router.stderr().split('\n')) {
-      if (!line.startsWith('{')) continue;
-      if (line.includes('"protocol violation: aborting the session"')) report.violationsLogged++;
-      try {
-        if ((JSON.parse(line) as { level?: number }).level! >= 50) report.routerErrors.push(line.slice(0, 500));
-      } catch {
-        report.routerErrors.push(`unparsable log line: ${line.slice(0, 200)}`);
-      }
-    }
+    const log = router.stderr();
+    report.violationsLogged = log.split('"protocol violation: aborting the session"').length - 1;
+    report.routerErrors.push(...errorLines(log));
   }
   return report;
 }

@@ -2,15 +2,14 @@
 // fixed: what was sent, and what the router must answer.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { pino } from 'pino';
 import { Packr } from 'msgpackr';
 import { Encoder } from 'cbor-x';
 import { Authorizer } from '../../src/router/authorizer.js';
 import type { RouterConfig } from '../../src/router/config.js';
 import { ConfigError, parseCrossbarConfig } from '../../src/router/crossbar-config.js';
+import { captureLog } from '../helpers/log-capture.js';
 import { startRouter, type RouterUnderTest } from '../helpers/router.js';
 import { RawClient } from '../router/clients.js';
 
@@ -21,18 +20,6 @@ const config: RouterConfig = {
 
 const msgpack = new Packr({ useRecords: false });
 const cbor = new Encoder({ useRecords: false, mapsAsObjects: true });
-
-/** A pino logger keeping its lines. */
-function memoryLog(): { logger: pino.Logger; lines: () => Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const l of chunk.toString().split('\n')) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
-      cb();
-    },
-  });
-  return { logger: pino({ level: 'info' }, stream), lines: () => lines };
-}
 
 /** Deep, but within the router's nesting limit for a whole message (512 below the message itself). */
 const DEEPEST = 500;
@@ -140,7 +127,7 @@ describe('router: payloads that cannot be passed on', () => {
   // MAX_PAYLOAD_NESTING), so no receiver is ever sent what it cannot read
   // and no one else's call or event is lost.
   let r: RouterUnderTest;
-  const log = memoryLog();
+  const log = captureLog('info');
   before(async () => {
     r = await startRouter({ config, logger: log.logger });
   });
@@ -248,9 +235,9 @@ describe('router: payloads that cannot be passed on', () => {
   });
 
   test('none of this logged an internal error; each refusal logged a warning with its reason', () => {
-    assert.deepEqual(log.lines().filter((l) => (l.level as number) >= 50), []);
-    const refusals = log.lines().filter((l) => l.level === 40 && /nested deeper|shared or cyclic/.test(JSON.stringify(l)));
-    assert.ok(refusals.length >= 5, JSON.stringify(log.lines().filter((l) => l.level === 40)).slice(0, 500));
+    assert.deepEqual(log.lines.filter((l) => (l.level as number) >= 50), []);
+    const refusals = log.lines.filter((l) => l.level === 40 && /nested deeper|shared or cyclic/.test(JSON.stringify(l)));
+    assert.ok(refusals.length >= 5, JSON.stringify(log.lines.filter((l) => l.level === 40)).slice(0, 500));
   });
 });
 
