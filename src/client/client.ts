@@ -47,6 +47,13 @@ export interface ClientOptions {
    * wampy's shape, e.g. one that writes floats as floats for Python peers
    */
   serializer?: SerializerName | CustomSerializer;
+  /**
+   * What binary serializers' integers beyond 2^53 become in what the client
+   * hands out: 'bigint' (default, exact) or 'number' (rounded, as JSON
+   * gives them: for consumers that write JSON, such as the HTTP bridge).
+   * Smaller ones are always numbers.
+   */
+  largeIntegers?: 'bigint' | 'number';
   /** reconnection delays; false: give up when the connection is lost or cannot be made */
   reconnect?: Partial<BackoffOptions> | false;
   /** ms allowed for one connection attempt up to WELCOME (default 10000) */
@@ -154,14 +161,14 @@ const SERIALIZERS = {
  * int a Python peer sends, such as a session_id argument), which their
  * decoders return as bigint. Within the safe range we hand out plain numbers.
  */
-function plainNumbers<T>(value: T): T {
+function plainNumbers<T>(value: T, largeAsNumber: boolean): T {
   if (typeof value === 'bigint') {
-    return (value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value) as T;
+    return (largeAsNumber || (value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER)) ? Number(value) : value) as T;
   }
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const v: unknown = value[i];
-      if (typeof v === 'bigint' || (v !== null && typeof v === 'object')) value[i] = plainNumbers(v);
+      if (typeof v === 'bigint' || (v !== null && typeof v === 'object')) value[i] = plainNumbers(v, largeAsNumber);
     }
     return value;
   }
@@ -169,7 +176,7 @@ function plainNumbers<T>(value: T): T {
     const o = value as Record<string, unknown>;
     for (const k of Object.keys(o)) {
       const v = o[k];
-      if (typeof v === 'bigint' || (v !== null && typeof v === 'object')) o[k] = plainNumbers(v);
+      if (typeof v === 'bigint' || (v !== null && typeof v === 'object')) o[k] = plainNumbers(v, largeAsNumber);
     }
   }
   return value;
@@ -210,6 +217,8 @@ export class WampClient extends EventEmitter {
   private readonly backoff: BackoffOptions | null;
   /** a binary serializer, whose decoder may hand out bigint ids */
   private readonly binary: boolean;
+  /** integers beyond 2^53 from a binary serializer as numbers */
+  private readonly largeAsNumber: boolean;
   private readonly registrations = new Map<string, Registration>();
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly joinHooks: JoinHook[] = [];
@@ -233,6 +242,7 @@ export class WampClient extends EventEmitter {
     this.log = (options.logger ?? silentLogger).child({ url: options.url, realm: options.realm });
     this.backoff = options.reconnect === false ? null : { ...DEFAULT_BACKOFF, ...options.reconnect };
     this.binary = (options.serializer ?? 'json') !== 'json';
+    this.largeAsNumber = options.largeIntegers === 'number';
     let resolve!: () => void;
     let reject!: (err: unknown) => void;
     const promise = new Promise<void>((res, rej) => {
@@ -351,7 +361,7 @@ export class WampClient extends EventEmitter {
     try {
       const result = limits.length > 0 ? await Promise.race([pending, ...limits]) : await pending;
       const reply = { args: result.argsList ?? [], kwargs: result.argsDict ?? {} };
-      return this.binary ? plainNumbers(reply) : reply;
+      return this.binary ? plainNumbers(reply, this.largeAsNumber) : reply;
     } catch (err) {
       if (err instanceof CallTimeoutError || (err instanceof WampError && err.uri === 'wamp.error.canceled' && options.signal?.aborted)) {
         pending.catch(() => {});
@@ -529,7 +539,7 @@ export class WampClient extends EventEmitter {
     let result: HandlerResult;
     try {
       const invocation = { args: data.argsList ?? [], kwargs: data.argsDict ?? {}, details: data.details as InvocationDetails };
-      result = await handler(this.binary ? plainNumbers(invocation) : invocation);
+      result = await handler(this.binary ? plainNumbers(invocation, this.largeAsNumber) : invocation);
     } catch (err) {
       // wampy turns a thrown {error, argsList, argsDict} into an ERROR message.
       if (err instanceof WampError) throw { error: err.uri, argsList: err.args, argsDict: err.kwargs };
@@ -543,7 +553,7 @@ export class WampClient extends EventEmitter {
   private async deliver(sub: Subscription, data: { details: Record<string, unknown>; argsList?: unknown[]; argsDict?: Record<string, unknown> }): Promise<void> {
     try {
       const event = { args: data.argsList ?? [], kwargs: data.argsDict ?? {}, details: data.details as EventInfo['details'] };
-      await sub.handler(this.binary ? plainNumbers(event) : event);
+      await sub.handler(this.binary ? plainNumbers(event, this.largeAsNumber) : event);
     } catch (err) {
       this.log.error({ topic: sub.uri, err: describeError(err) }, 'event handler failed');
     }

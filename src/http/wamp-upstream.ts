@@ -156,7 +156,6 @@ export class WampUpstream implements Upstream {
     const reply = await this.call(dataNodeProcedures(node).getData, `data node '${node}'`, [fields, start, end], kwargs, o, [
       `${node} get_data failed: `,
     ]);
-    numbersForBigints(reply);
     return reply as DataReply;
   }
 
@@ -178,30 +177,5 @@ export class WampUpstream implements Upstream {
   async close(): Promise<void> {
     this.listeners.clear();
     await this.client.close();
-  }
-}
-
-/**
- * msgpack and CBOR decode integers beyond 2^53 (a g3 file's int64 field) as
- * bigint; the bridge answers in JSON, where they are numbers (rounded, as
- * they would have arrived over JSON). Converts them in place in the reply's
- * value and time lists; a reply of another shape is left to the checks
- * that follow.
- */
-export function numbersForBigints(reply: unknown): void {
-  if (typeof reply !== 'object' || reply === null) return;
-  const { data, timeline } = reply as { data?: unknown; timeline?: unknown };
-  const fix = (list: unknown): void => {
-    if (!Array.isArray(list)) return;
-    for (let i = 0; i < list.length; i++) if (typeof list[i] === 'bigint') list[i] = Number(list[i]);
-  };
-  if (typeof data === 'object' && data !== null) for (const values of Object.values(data)) fix(values);
-  if (typeof timeline === 'object' && timeline !== null) {
-    for (const tl of Object.values(timeline)) {
-      if (typeof tl !== 'object' || tl === null) continue;
-      fix((tl as { t?: unknown }).t);
-      const until = (tl as { finalized_until?: unknown }).finalized_until;
-      if (typeof until === 'bigint') (tl as { finalized_until?: unknown }).finalized_until = Number(until);
-    }
   }
 }

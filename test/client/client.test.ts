@@ -111,6 +111,22 @@ test('errors travel with their URI and message; a handler crash becomes runtime_
   }
 });
 
+test('integers beyond 2^53 from msgpack stay bigint by default, and are numbers with largeIntegers: number (for JSON writers such as the bridge)', async () => {
+  const { router, url } = await start();
+  const big = 2n ** 53n + 2n;
+  const callee = await joins({ url, realm: REALM, serializer: 'msgpack' });
+  const exact = await joins({ url, realm: REALM, serializer: 'msgpack' });
+  const rounded = await joins({ url, realm: REALM, serializer: 'msgpack', largeIntegers: 'number' });
+  try {
+    await callee.register('x.counts', () => ({ args: [{ data: { n: [big, 5, -big] } }] }));
+    assert.deepEqual((await exact.call('x.counts')).args, [{ data: { n: [big, 5, -big] } }]);
+    assert.deepEqual((await rounded.call('x.counts')).args, [{ data: { n: [Number(big), 5, -Number(big)] } }]);
+  } finally {
+    for (const c of [exact, rounded, callee]) await c.close();
+    await router.close();
+  }
+});
+
 test('after the router comes back, registrations and subscriptions are restored and join hooks run again', async () => {
   const first = await start();
   let router = first.router;

@@ -73,7 +73,8 @@ export async function run(argv: string[]): Promise<number> {
     if (!isLoopback(o.host) && o.token === undefined && o.authUser === undefined) {
       log.warn({ host: o.host }, 'serving without credentials beyond loopback: whoever reaches this address may read every data node (--token or --auth-user protect it)');
     }
-    client = new WampClient(clientOptionsFrom(o, log.child({ part: 'wamp' })));
+    // the bridge answers in JSON: integers beyond 2^53 from msgpack as numbers, as JSON would give them
+    client = new WampClient({ ...clientOptionsFrom(o, log.child({ part: 'wamp' })), largeIntegers: 'number' });
   } catch (err) {
     if (err instanceof UsageError) {
       console.error(`sisock http: ${err.message}`);
