@@ -10,11 +10,11 @@
 import { EventEmitter } from 'node:events';
 import type { WebSocket } from 'ws';
 import { Errors as WampyErrors, Wampy } from 'wampy';
-import { JsonSerializer } from 'wampy/JsonSerializer.js';
 import { MsgpackSerializer } from 'wampy/MsgpackSerializer.js';
 import { CborSerializer } from 'wampy/CborSerializer.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { computeWcs, deriveKey } from '../wamp/crypto.js';
+import { JsonSerializer } from './json-serializer.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { CallTimeoutError, describeError, FatalClientError, NotConnectedError, toWampError, WampError } from './errors.js';
 import { webSocketClass, type TransportOptions } from './transport.js';
@@ -124,6 +124,13 @@ export interface CallOptions {
   discloseMe?: boolean;
   /** cancels the call (WAMP CANCEL, mode killnowait) and rejects with wamp.error.canceled */
   signal?: AbortSignal;
+  /**
+   * 'text': long lists of numbers in the result come as JsonNumberList,
+   * their JSON text unparsed, for a caller that writes them out as JSON
+   * again. Only on a session that speaks JSON (the default serializer);
+   * on others they come as arrays, as without this option.
+   */
+  numberLists?: 'text';
 }
 
 export interface PublishOptions {
@@ -226,6 +233,8 @@ export class WampClient extends EventEmitter {
   /** bumped whenever a session attempt ends: callbacks of older attempts are ignored */
   private generation = 0;
   private wampy: Wampy | null = null;
+  /** the current connection's serializer when it is ours for JSON (it can keep number lists as text) */
+  private jsonSerializer: JsonSerializer | null = null;
   private socket: WebSocket | null = null;
   /** registrations and subscriptions made in the current session */
   private live = { registrations: new Set<string>(), subscriptions: new Set<string>() };
@@ -283,6 +292,7 @@ export class WampClient extends EventEmitter {
     const w = this.wampy;
     const socket = this.socket;
     this.wampy = null;
+    this.jsonSerializer = null;
     this.socket = null;
     if (w?.getSessionId()) {
       await Promise.race([w.disconnect().catch(() => {}), delay(1000)]);
@@ -337,8 +347,10 @@ export class WampClient extends EventEmitter {
     if (!w) throw new NotConnectedError(`not connected to ${this.url}: cannot call ${uri}`);
     const payload = { argsList: args, ...(kwargs && Object.keys(kwargs).length > 0 ? { argsDict: kwargs } : {}) };
     if (options.signal?.aborted) throw new WampError('wamp.error.canceled', `call to ${uri} canceled`);
+    const json = options.numberLists === 'text' ? this.jsonSerializer : null;
     const pending = w.call(uri, payload, options.discloseMe ? { disclose_me: true } : {});
     const reqId = w.getOpStatus().reqId;
+    json?.keepNumberListsOf(reqId);
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     const limits: Promise<never>[] = [];
@@ -373,6 +385,7 @@ export class WampClient extends EventEmitter {
       }
       throw this.connectionLost(err, `the call to ${uri}`);
     } finally {
+      json?.forget(reqId);
       if (timer) clearTimeout(timer);
       if (onAbort) options.signal?.removeEventListener('abort', onAbort);
     }
@@ -459,11 +472,12 @@ export class WampClient extends EventEmitter {
         if (generation === this.generation) this.socket = ws;
       },
     );
+    const serializer = typeof this.options.serializer === 'object' ? this.options.serializer : SERIALIZERS[this.options.serializer ?? 'json']();
     const w = new Wampy(this.url, {
       realm: this.realm,
       autoReconnect: false,
       uriValidation: 'loose', // OCS topics carry upper case and dashes
-      serializer: typeof this.options.serializer === 'object' ? this.options.serializer : SERIALIZERS[this.options.serializer ?? 'json'](),
+      serializer,
       ws: WebSocketClass as unknown as WampyWebSocket,
       onClose: () => this.sessionEnded(generation, transportError ?? new NotConnectedError('connection closed')),
       onError: (err: Error) => this.log.debug({ err: describeError(err) }, 'WAMP client error'),
@@ -471,6 +485,7 @@ export class WampClient extends EventEmitter {
     });
     allowEmptyPatternComponents(w);
     this.wampy = w;
+    this.jsonSerializer = serializer instanceof JsonSerializer ? serializer : null;
     const timeout = setTimeout(() => {
       this.sessionEnded(generation, new Error(`no WELCOME within ${this.options.connectTimeout ?? 10_000} ms`));
     }, this.options.connectTimeout ?? 10_000);
@@ -566,6 +581,7 @@ export class WampClient extends EventEmitter {
     this.generation++;
     const socket = this.socket;
     this.wampy = null;
+    this.jsonSerializer = null;
     this.socket = null;
     if (socket && socket.readyState !== socket.CLOSED) socket.terminate();
 

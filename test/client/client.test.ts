@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { WampClient, type ClientOptions } from '../../src/client/client.js';
 import { CallTimeoutError, NotConnectedError, WampError } from '../../src/client/errors.js';
+import { JsonNumberList } from '../../src/client/json-number-lists.js';
 import { Router } from '../../src/router/index.js';
 import type { RouterConfig } from '../../src/router/config.js';
 import { spawnRouter, testCa, testTls } from '../helpers/router.js';
@@ -123,6 +124,32 @@ test('integers beyond 2^53 from msgpack stay bigint by default, and are numbers 
     assert.deepEqual((await rounded.call('x.counts')).args, [{ data: { n: [Number(big), 5, -Number(big)] } }]);
   } finally {
     for (const c of [exact, rounded, callee]) await c.close();
+    await router.close();
+  }
+});
+
+test("numberLists: 'text' keeps a result's long number lists as their JSON text, for that call only, on JSON sessions", async () => {
+  const { router, url } = await start();
+  const values = Array.from({ length: 100 }, (_, i) => (i === 7 ? null : i / 3));
+  const callee = await joins({ url, realm: REALM });
+  const json = await joins({ url, realm: REALM });
+  const msgpack = await joins({ url, realm: REALM, serializer: 'msgpack' });
+  try {
+    await callee.register('x.series', () => ({ args: [{ data: { v: values, short: [1, 2] } }], kwargs: { t: values } }));
+    const kept = await json.call('x.series', [], undefined, { numberLists: 'text' });
+    const data = (kept.args[0] as { data: { v: unknown; short: unknown } }).data;
+    assert.ok(data.v instanceof JsonNumberList);
+    assert.equal(data.v.text, JSON.stringify(values));
+    assert.equal(data.v.length, 100);
+    assert.deepEqual(data.v.values(), values);
+    assert.deepEqual(data.short, [1, 2]);
+    assert.ok(kept.kwargs.t instanceof JsonNumberList);
+    // the next call without the option reads everything
+    assert.deepEqual((await json.call('x.series')).args, [{ data: { v: values, short: [1, 2] } }]);
+    // a binary session has no text to keep: arrays, as without the option
+    assert.deepEqual((await msgpack.call('x.series', [], undefined, { numberLists: 'text' })).args, [{ data: { v: values, short: [1, 2] } }]);
+  } finally {
+    for (const c of [json, msgpack, callee]) await c.close();
     await router.close();
   }
 });
