@@ -31,8 +31,8 @@ const BIN = fileURLToPath(new URL('../../../bin/sisock.js', import.meta.url));
 const NODE_PROCESS = fileURLToPath(new URL('./node-process.js', import.meta.url));
 const CONCURRENCY = 20;
 const REQUESTS = 200;
-/** WAMP serializer of the bridge and of the baseline caller: msgpack, the bridge's default, or json (BENCH_HTTP_SERIALIZER=json) */
-const SERIALIZER = (process.env.BENCH_HTTP_SERIALIZER ?? 'msgpack') as 'json' | 'msgpack';
+/** WAMP serializer of the bridge and of the baseline caller: json, the bridge's default, or msgpack (BENCH_HTTP_SERIALIZER=msgpack) */
+const SERIALIZER = (process.env.BENCH_HTTP_SERIALIZER ?? 'json') as 'json' | 'msgpack';
 /** set to a folder to write a CPU profile of the bridge process there */
 const PROFILE_DIR = process.env.BENCH_HTTP_PROFILE_DIR;
 const FIELDS = Array.from({ length: 10 }, (_, i) => `field_${i}`);

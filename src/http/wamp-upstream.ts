@@ -114,11 +114,13 @@ export class WampUpstream implements Upstream {
     kwargs: Record<string, unknown> | undefined,
     o?: CallOptions,
     prefixes: string[] = [],
+    numberLists?: 'text',
   ): Promise<unknown> {
     try {
       const r = await this.client.call(uri, args, kwargs, {
         ...(o?.timeoutMs ? { timeout: o.timeoutMs } : {}),
         ...(o?.signal ? { signal: o.signal } : {}),
+        ...(numberLists ? { numberLists } : {}),
       });
       return r.args[0];
     } catch (err) {
@@ -153,9 +155,8 @@ export class WampUpstream implements Upstream {
   ): Promise<DataReply> {
     // min_stride as a keyword, as the original bridge sent it (nodes take it either way)
     const kwargs = minStride !== null ? { min_stride: minStride } : undefined;
-    const reply = await this.call(dataNodeProcedures(node).getData, `data node '${node}'`, [fields, start, end], kwargs, o, [
-      `${node} get_data failed: `,
-    ]);
+    // the samples stay as the node's JSON text until read: the answers copy that text
+    const reply = await this.call(dataNodeProcedures(node).getData, `data node '${node}'`, [fields, start, end], kwargs, o, [`${node} get_data failed: `], 'text');
     return reply as DataReply;
   }
 

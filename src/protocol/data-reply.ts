@@ -2,7 +2,9 @@
 // timeline shape the node used: the contract's named timelines (field ->
 // timeline from get_fields), or the g3 reader's `group0...` timelines that
 // list their own `fields`. Shared by every consumer (the HTTP bridge,
-// `sisock query`).
+// `sisock query`). Lists the client layer kept as JSON text (JsonNumberList)
+// are read where needed: times always, values only when asked for.
+import { JsonNumberList } from '../client/json-number-lists.js';
 import type { SampleValue } from './types.js';
 
 /** A get_data reply that cannot be used: the node refused (the original's `false`) or sent a malformed reply. */
@@ -21,6 +23,12 @@ export interface Samples {
   t: ArrayLike<number>;
   /** values aligned with t */
   v: ArrayLike<SampleValue>;
+  /**
+   * v as the JSON text the node sent, numbers and nulls only, fit to be
+   * copied into a JSON answer as is; present only when the reply was kept
+   * as text and v needed no repair
+   */
+  vJson?: JsonNumberList;
   /** data before this time will not change; null when all of it is final */
   finalizedUntil: number | null;
   /** set when the reply was inconsistent and had to be repaired */
@@ -59,8 +67,14 @@ export function checkDataReply(reply: unknown): {
   return { data: data as Record<string, unknown>, timeline: timeline as Record<string, ReplyTimeline> };
 }
 
-function isTimeArray(x: unknown): x is ArrayLike<number> {
-  return Array.isArray(x) || ArrayBuffer.isView(x);
+function isTimeArray(x: unknown): x is ArrayLike<number> | JsonNumberList {
+  return Array.isArray(x) || ArrayBuffer.isView(x) || x instanceof JsonNumberList;
+}
+
+/** Times as an array (a kept text parsed once: the same array every time, so fields of one timeline share it). */
+function timesOf(x: ArrayLike<number> | JsonNumberList): ArrayLike<number> {
+  // a null among them is caught by the repair, as in any other list
+  return x instanceof JsonNumberList ? (x.values() as ArrayLike<number>) : x;
 }
 
 /**
@@ -78,8 +92,15 @@ export function samplesOf(
   if (!tl) {
     return { ...EMPTY, problem: `no timeline in the reply for field '${field}'` };
   }
-  const t = tl.t as ArrayLike<number>;
+  const t = timesOf(tl.t as ArrayLike<number> | JsonNumberList);
   const finalizedUntil = typeof tl.finalized_until === 'number' ? tl.finalized_until : null;
+  if (values instanceof JsonNumberList) {
+    if (values.length === t.length && inOrder(t)) {
+      // the values are read only if someone asks (a JSON answer copies their text)
+      return { t, get v() { return values.values(); }, ...(values.copyable ? { vJson: values } : {}), finalizedUntil };
+    }
+    return repair(t, values.values(), finalizedUntil, field);
+  }
   return repair(t, values as ArrayLike<SampleValue>, finalizedUntil, field);
 }
 
@@ -100,8 +121,19 @@ function findTimeline(
   // no usable hint: the only timeline, or the only one of the right length
   const usable = Object.values(timelines).filter((tl) => tl && isTimeArray(tl.t));
   if (usable.length === 1) return usable[0] as ReplyTimeline;
-  const sameLength = usable.filter((tl) => (tl.t as ArrayLike<number>).length === length);
+  const sameLength = usable.filter((tl) => (tl.t as ArrayLike<number> | JsonNumberList).length === length);
   return sameLength.length === 1 ? (sameLength[0] as ReplyTimeline) : null;
+}
+
+/** Whether the first n times are finite numbers, ascending. */
+function inOrder(t: ArrayLike<unknown>, n = t.length): boolean {
+  let prev = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const ti = t[i];
+    if (typeof ti !== 'number' || !Number.isFinite(ti) || ti < prev) return false;
+    prev = ti;
+  }
+  return true;
 }
 
 /**
@@ -120,17 +152,7 @@ function repair(
     problem = `field '${field}' has ${v.length} values for ${n} times`;
     n = Math.min(n, v.length);
   }
-  let clean = true;
-  let prev = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const ti = t[i] as number;
-    if (typeof ti !== 'number' || !Number.isFinite(ti) || ti < prev) {
-      clean = false;
-      break;
-    }
-    prev = ti;
-  }
-  if (clean) {
+  if (inOrder(t, n)) {
     if (n === t.length && n === v.length) return { t, v, finalizedUntil };
     return { t: Array.prototype.slice.call(t, 0, n), v: Array.prototype.slice.call(v, 0, n), finalizedUntil, problem };
   }

@@ -9,6 +9,8 @@ import { fixture, fixtureNames } from './helpers/fixtures.js';
 import { apexDatapoints, apexHeader, replay, startBridge, withoutRepeats, type Answer, type RunningBridge } from './helpers/bridge.js';
 import { ApexArchiveSource } from '../../src/servers/weather/source.js';
 import { startStack, until, type Stack } from './helpers/stack.js';
+import { WampClient } from '../../src/client/client.js';
+import { WampUpstream } from '../../src/http/wamp-upstream.js';
 
 const NAMES = [
   'apex_archive::apex_humidity',
@@ -193,3 +195,26 @@ for (const name of fixtureNames()) {
     expect(await replay(running.url, f));
   });
 }
+
+test('every recorded request gets the same bytes from a bridge joined with msgpack as from one with JSON (numbers kept as text)', async () => {
+  const client = new WampClient({ ...stack.serverConnection, serializer: 'msgpack', largeIntegers: 'number' });
+  const upstream = new WampUpstream(client);
+  await upstream.start();
+  await client.start();
+  const viaMsgpack = await startBridge(upstream);
+  try {
+    await until('the msgpack bridge to list the weather fields', () => viaMsgpack.bridge.service.catalog.names().length === 5);
+    let queries = 0;
+    for (const name of fixtureNames()) {
+      const f = fixture(name);
+      const [a, b] = [await replay(running.url, f), await replay(viaMsgpack.url, f)];
+      assert.equal(b.status, a.status, name);
+      assert.equal(b.text, a.text, name);
+      if (f.path.endsWith('/query') && a.text.length > 1000) queries++;
+    }
+    assert.ok(queries >= 5, `${queries} queries with data compared`);
+  } finally {
+    await viaMsgpack.close();
+    await upstream.close();
+  }
+});

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkDataReply, DataReplyError, samplesOf } from '../../src/protocol/data-reply.js';
+import { JsonNumberList, parseKeepingNumberLists } from '../../src/client/json-number-lists.js';
 
 test('contract timelines: a field takes the timeline get_fields named', () => {
   const reply = checkDataReply({
@@ -76,4 +77,31 @@ test("malformed replies are errors; the original's `false` says too much data", 
   assert.throws(() => checkDataReply([1]), /not an object/);
   assert.throws(() => checkDataReply({ timeline: {} }), /no 'data'/);
   assert.throws(() => checkDataReply({ data: {} }), /no 'timeline'/);
+});
+
+test('lists kept as JSON text: times are read, values stay text (vJson) unless a repair needs them', () => {
+  const text =
+    '{"data":{"a":[1.5,null,-2],"b":[1,2,3],"c":[7,8],"d":[1e400,2,3]},' +
+    '"timeline":{"ta":{"t":[10,11,12],"finalized_until":11},"tc":{"t":[20,21],"finalized_until":null},"tbad":{"t":[5,4,6]}}}';
+  const reply = checkDataReply(parseKeepingNumberLists(text, 1));
+  const a = samplesOf(reply, 'a', 'ta');
+  assert.ok(a.vJson instanceof JsonNumberList);
+  assert.equal(a.vJson.text, '[1.5,null,-2]');
+  assert.deepEqual(Array.from(a.t), [10, 11, 12]);
+  assert.deepEqual(Array.from(a.v), [1.5, null, -2], 'values are read when asked for');
+  assert.equal(a.finalizedUntil, 11);
+  const b = samplesOf(reply, 'b', 'ta');
+  assert.equal(b.t, a.t, 'fields of one timeline share its times');
+  // a length mismatch and unordered times are repaired from the read values: no text to copy then
+  const c = samplesOf(reply, 'c', 'ta');
+  assert.equal(c.vJson, undefined);
+  assert.deepEqual([Array.from(c.t), Array.from(c.v)], [[10, 11], [7, 8]]);
+  assert.match(c.problem ?? '', /2 values for 3 times/);
+  const unordered = samplesOf(reply, 'b', 'tbad');
+  assert.equal(unordered.vJson, undefined);
+  assert.deepEqual([Array.from(unordered.t), Array.from(unordered.v)], [[4, 5, 6], [2, 1, 3]]);
+  // a number beyond a double's range is not copied as text (it would read as Infinity)
+  const d = samplesOf(reply, 'd', 'ta');
+  assert.equal(d.vJson, undefined);
+  assert.deepEqual(Array.from(d.v), [Infinity, 2, 3]);
 });

@@ -22,10 +22,6 @@ export const httpOptions = {
   ...connectionOptions,
   // the original bridge joined with its own authid
   user: { ...connectionOptions.user, default: 'simonsobs' },
-  // msgpack to the router: the bridge decodes a node's numbers half again as
-  // fast as from JSON text (see docs/http.md, Performance); JSON stays the
-  // default of every other component, the contract's baseline
-  serializer: { ...connectionOptions.serializer, default: 'msgpack' },
   port: { flag: 'port', short: 'p', type: 'number', env: 'PORT', key: 'http.port', default: 5000, description: 'HTTP port (0: any free port)' },
   host: { flag: 'host', type: 'string', env: 'SISOCK_HTTP_HOST', key: 'http.host', default: '127.0.0.1', description: 'address to listen on (0.0.0.0 for every interface)' },
   basePath: { flag: 'base-path', type: 'string', env: 'SISOCK_HTTP_BASE_PATH', key: 'http.base_path', description: 'serve everything under this path, e.g. /grafana (default: the root)' },
@@ -73,7 +69,7 @@ export async function run(argv: string[]): Promise<number> {
     if (!isLoopback(o.host) && o.token === undefined && o.authUser === undefined) {
       log.warn({ host: o.host }, 'serving without credentials beyond loopback: whoever reaches this address may read every data node (--token or --auth-user protect it)');
     }
-    // the bridge answers in JSON: integers beyond 2^53 from msgpack as numbers, as JSON would give them
+    // the bridge answers in JSON: integers beyond 2^53 from a binary serializer as numbers, as JSON would give them
     client = new WampClient({ ...clientOptionsFrom(o, log.child({ part: 'wamp' })), largeIntegers: 'number' });
   } catch (err) {
     if (err instanceof UsageError) {

@@ -4,14 +4,17 @@
 // fields and for `type: "table"` targets; DataFrames on request. Always a
 // JSON array, `refId` echoed, times ascending integer ms, `null` for
 // NaN/Infinity, warnings as `meta.notices` (shown by Grafana 7+).
-// The sample arrays are the bulk of an answer: they are normalised in one
-// pass and handed to the native JSON.stringify (which also turns NaN and
+// The sample arrays are the bulk of an answer, and formatting numbers is
+// most of its cost. Values the node sent as JSON text (kept so by the
+// client layer) are copied as that text; others are normalised in one pass
+// and handed to the native JSON.stringify (which also turns NaN and
 // Infinity into null), several times faster than building the text in JS.
-// Formatting numbers is most of the cost, so the time column of a timeline
-// that several frames share is formatted once per answer.
+// The time column of a timeline that several fields share is formatted
+// once per answer.
 import type { FieldInfo } from '../../protocol/types.js';
 import type { Samples } from '../../protocol/data-reply.js';
 import type { QueryTarget } from './request.js';
+import { datapointsBytes, JsonBytes, millisBytes } from '../json-bytes.js';
 
 export interface SeriesData {
   /** `node::field` */
@@ -90,13 +93,6 @@ export function cellValue(v: unknown, type: FieldInfo['type']): number | string 
   return String(v);
 }
 
-/** Epoch ms of each UNIX time. */
-export function millis(t: ArrayLike<number>): number[] {
-  const out = new Array<number>(t.length);
-  for (let i = 0; i < t.length; i++) out[i] = Math.round((t[i] as number) * 1000);
-  return out;
-}
-
 /** Values for a column of `type`; plain number arrays (the common case) pass as they are. */
 export function columnValues(v: ArrayLike<unknown>, type: FieldInfo['type']): unknown[] {
   if (type === 'number' && Array.isArray(v)) {
@@ -112,31 +108,20 @@ export function columnValues(v: ArrayLike<unknown>, type: FieldInfo['type']): un
   return out;
 }
 
-/** A sample value in a number column, as JSON text. */
-export function numberJson(v: unknown): string {
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'null';
-  if (typeof v === 'boolean') return v ? '1' : '0';
-  if (typeof v === 'string' && v.trim() !== '') {
-    const n = Number(v);
-    return Number.isFinite(n) ? String(n) : 'null';
-  }
-  return 'null';
-}
-
 const columnType = (t: FieldInfo['type']): string => (t === 'bool' ? 'boolean' : t);
 
 /**
- * Time columns of frames, as JSON text, for one answer: the fields of one
- * timeline share its time array (the same object from the decoded reply),
- * so ten frames on one timeline format its times once (half the work of
- * such an answer), not ten times.
+ * The time columns of one answer, as JSON lists of epoch ms: the fields of
+ * one timeline share its time array (the same object from the decoded
+ * reply), so ten fields on one timeline format its times once, not ten
+ * times.
  */
-class FrameTimes {
-  private readonly text = new Map<ArrayLike<number>, string>();
+class TimeColumns {
+  private readonly lists = new Map<ArrayLike<number>, Buffer>();
 
-  json(t: ArrayLike<number>): string {
-    let j = this.text.get(t);
-    if (j === undefined) this.text.set(t, (j = q(millis(t))));
+  json(t: ArrayLike<number>): Buffer {
+    let j = this.lists.get(t);
+    if (j === undefined) this.lists.set(t, (j = millisBytes(t)));
     return j;
   }
 }
@@ -150,35 +135,35 @@ function refIdJson(target: QueryTarget): string {
   return target.refId === undefined ? '' : `,"refId":${q(target.refId)}`;
 }
 
-function timeSeriesJson(name: string, target: QueryTarget, s: SeriesData | null, notices: string[]): string {
-  let datapoints = '[]';
-  if (s) {
+function timeSeriesJson(out: JsonBytes, name: string, target: QueryTarget, s: SeriesData | null, notices: string[]): void {
+  out.add(`{"target":${q(name)}${refIdJson(target)},"datapoints":`);
+  if (s?.samples.vJson) {
+    out.add(datapointsBytes(s.samples.vJson, s.samples.t));
+  } else if (s) {
     const { t } = s.samples;
     const v = columnValues(s.samples.v, 'number') as (number | null)[];
     const pairs = new Array<[number | null, number]>(t.length);
     for (let i = 0; i < t.length; i++) pairs[i] = [v[i] as number | null, Math.round((t[i] as number) * 1000)];
-    datapoints = q(pairs);
-  }
-  let out = `{"target":${q(name)}${refIdJson(target)},"datapoints":${datapoints}`;
+    out.add(q(pairs));
+  } else out.add('[]');
   const unit = s ? grafanaUnit(s.info.units) : undefined;
-  if (unit) out += `,"unit":${q(unit)}`;
-  return out + metaJson(notices) + '}';
+  out.add(`${unit ? `,"unit":${q(unit)}` : ''}${metaJson(notices)}}`);
 }
 
 /** A string or bool field: a two-column table, time and the field. */
-function fieldTableJson(target: QueryTarget, s: SeriesData, notices: string[]): string {
+function fieldTableJson(out: JsonBytes, target: QueryTarget, s: SeriesData, notices: string[]): void {
   const type = s.info.type;
   const { t, v } = s.samples;
   const rows = new Array<[number, unknown]>(t.length);
   for (let i = 0; i < t.length; i++) rows[i] = [Math.round((t[i] as number) * 1000), cellValue(v[i], type)];
-  return (
+  out.add(
     `{"type":"table"${refIdJson(target)},"name":${q(s.name)},"columns":[{"text":"Time","type":"time"},` +
-    `{"text":${q(s.name)},"type":"${columnType(type)}"}],"rows":${q(rows)}${metaJson(notices)}}`
+      `{"text":${q(s.name)},"type":"${columnType(type)}"}],"rows":${q(rows)}${metaJson(notices)}}`,
   );
 }
 
 /** A `type: "table"` target: one table, rows (time, field, value) of every field it names, oldest first. */
-function targetTableJson(target: QueryTarget, series: SeriesData[], notices: string[]): string {
+function targetTableJson(out: JsonBytes, target: QueryTarget, series: SeriesData[], notices: string[]): void {
   const types = new Set(series.map((s) => s.info.type));
   const valueType: FieldInfo['type'] = types.size === 1 ? (series[0] as SeriesData).info.type : 'string';
   const rows: { t: number; k: number; i: number }[] = [];
@@ -187,56 +172,56 @@ function targetTableJson(target: QueryTarget, series: SeriesData[], notices: str
     for (let i = 0; i < t.length; i++) rows.push({ t: t[i] as number, k, i });
   });
   rows.sort((a, b) => a.t - b.t || a.k - b.k);
-  let out = `{"type":"table"${refIdJson(target)},"columns":[{"text":"Time","type":"time"},{"text":"Field","type":"string"},{"text":"Value","type":"${columnType(valueType)}"`;
+  let head = `{"type":"table"${refIdJson(target)},"columns":[{"text":"Time","type":"time"},{"text":"Field","type":"string"},{"text":"Value","type":"${columnType(valueType)}"`;
   const units = new Set(series.map((s) => grafanaUnit(s.info.units)));
   const unit = units.size === 1 ? [...units][0] : undefined;
-  if (unit) out += `,"unit":${q(unit)}`;
+  if (unit) head += `,"unit":${q(unit)}`;
   const cells = rows.map((r) => {
     const s = series[r.k] as SeriesData;
     return [Math.round(r.t * 1000), s.name, cellValue(s.samples.v[r.i], valueType)];
   });
-  return out + `}],"rows":${q(cells)}${metaJson(notices)}}`;
+  out.add(`${head}}],"rows":${q(cells)}${metaJson(notices)}}`);
 }
 
 /** A DataFrame DTO: a time field and a typed value field named after the field, unit and description in config. */
-function frameJson(name: string, target: QueryTarget, s: SeriesData | null, notices: string[], frameTimes: FrameTimes): string {
+function frameJson(out: JsonBytes, name: string, target: QueryTarget, s: SeriesData | null, notices: string[], timeColumns: TimeColumns): void {
   const type = s ? s.info.type : 'number';
-  const times = s ? frameTimes.json(s.samples.t) : '[]';
-  const values = s ? q(columnValues(s.samples.v, type)) : '[]';
+  out.add(`{"name":${q(name)}${refIdJson(target)},"fields":[{"name":"Time","type":"time","values":`);
+  out.add(s ? timeColumns.json(s.samples.t) : '[]');
+  out.add(`},{"name":${q(name)},"type":"${columnType(type)}","values":`);
+  // values the node sent as JSON text are copied as that text
+  out.add(!s ? '[]' : type === 'number' && s.samples.vJson ? s.samples.vJson.text : q(columnValues(s.samples.v, type)));
   const config: Record<string, string> = { displayNameFromDS: name };
   const unit = s ? grafanaUnit(s.info.units) : undefined;
   if (unit) config.unit = unit;
   if (s?.info.description) config.description = s.info.description;
-  return (
-    `{"name":${q(name)}${refIdJson(target)},"fields":[{"name":"Time","type":"time","values":${times}},` +
-    `{"name":${q(name)},"type":"${columnType(type)}","values":${values},"config":${q(config)}}]` +
-    metaJson(notices) +
-    '}'
-  );
+  out.add(`,"config":${q(config)}}]${metaJson(notices)}}`);
 }
 
-/** The items answering one target, in the order of its fields. */
-export function targetJson(a: TargetAnswer, times = new FrameTimes()): string[] {
+/** Writes the items answering one target, in the order of its fields, comma-separated. */
+function targetJson(out: JsonBytes, a: TargetAnswer, times: TimeColumns): void {
   const { target, series, notices } = a;
-  if (target.format === 'table') return [targetTableJson(target, series, notices)];
+  if (target.format === 'table') return targetTableJson(out, target, series, notices);
   if (series.length === 0) {
-    return [
-      target.format === 'frame'
-        ? frameJson(target.target, target, null, notices, times)
-        : timeSeriesJson(target.target, target, null, notices),
-    ];
+    if (target.format === 'frame') return frameJson(out, target.target, target, null, notices, times);
+    return timeSeriesJson(out, target.target, target, null, notices);
   }
-  return series.map((s, i) => {
+  series.forEach((s, i) => {
     const n = i === 0 ? notices : [];
-    if (target.format === 'frame') return frameJson(s.name, target, s, n, times);
-    return s.info.type === 'number' ? timeSeriesJson(s.name, target, s, n) : fieldTableJson(target, s, n);
+    if (i > 0) out.add(',');
+    if (target.format === 'frame') frameJson(out, s.name, target, s, n, times);
+    else if (s.info.type === 'number') timeSeriesJson(out, s.name, target, s, n);
+    else fieldTableJson(out, target, s, n);
   });
 }
 
-/** The whole /query answer: a JSON array, targets in request order. */
-export function answerJson(answers: TargetAnswer[]): string {
-  const times = new FrameTimes();
-  const items: string[] = [];
-  for (const a of answers) items.push(...targetJson(a, times));
-  return `[${items.join(',')}]`;
+/** The whole /query answer, as the bytes of a JSON array: targets in request order. */
+export function answerJson(answers: TargetAnswer[]): Buffer {
+  const times = new TimeColumns();
+  const out = new JsonBytes().add('[');
+  answers.forEach((a, i) => {
+    if (i > 0) out.add(',');
+    targetJson(out, a, times);
+  });
+  return out.add(']').toBuffer();
 }

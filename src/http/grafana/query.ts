@@ -12,7 +12,7 @@ import type { QueryRequest } from './request.js';
 import { nodeAllowed, type AdhocFilter } from './filters.js';
 
 export type QueryOutcome =
-  | { ok: true; body: string; series: number; notices: string[] }
+  | { ok: true; body: Buffer; series: number; notices: string[] }
   | { ok: false; status: number; message: string };
 
 export async function runQuery(
@@ -21,7 +21,7 @@ export async function runQuery(
   signal?: AbortSignal,
   filters: readonly AdhocFilter[] = [],
 ): Promise<QueryOutcome> {
-  if (req.targets.length === 0) return { ok: true, body: '[]', series: 0, notices: [] };
+  if (req.targets.length === 0) return { ok: true, body: Buffer.from('[]'), series: 0, notices: [] };
   const resolutions = (await service.resolve(req.targets.map((t) => t.target))).map((r) =>
     r.ok && filters.length > 0 ? { ...r, fields: r.fields.filter((f) => nodeAllowed(f.node, filters)) } : r,
   );

@@ -5,8 +5,10 @@ import type { DataService } from '../data-service.js';
 import { failureStatus, type FailureKind } from '../data-service.js';
 import type { FieldResult } from '../fetcher.js';
 import type { ResolvedField } from '../resolve.js';
+import type { Samples } from '../../protocol/data-reply.js';
 import { BadRequest, checkRange, parseRestTime } from '../time.js';
-import { columnValues, millis } from '../grafana/answer.js';
+import { columnValues } from '../grafana/answer.js';
+import { millisJson } from '../json-bytes.js';
 
 export interface DataQuery {
   names: string[];
@@ -96,10 +98,13 @@ export async function fetchData(q: DataQuery, service: DataService, signal?: Abo
 const q = JSON.stringify;
 
 /** One field's samples as JSON arrays: times (epoch ms) and values, from index `fromIndex` on. */
-export function columnsJson(f: ResolvedField, t: ArrayLike<number>, v: ArrayLike<unknown>, fromIndex = 0): string {
+export function columnsJson(f: ResolvedField, samples: Samples, fromIndex = 0): string {
+  const { t, vJson } = samples;
   const ts = fromIndex > 0 ? Array.prototype.slice.call(t, fromIndex) : t;
-  const vs = fromIndex > 0 ? Array.prototype.slice.call(v, fromIndex) : v;
-  return `"t":${q(millis(ts))},"v":${q(columnValues(vs, f.info.type))}`;
+  // values the node sent as JSON text are copied as that text
+  if (fromIndex === 0 && vJson && f.info.type === 'number') return `"t":${millisJson(ts)},"v":${vJson.text}`;
+  const vs = fromIndex > 0 ? Array.prototype.slice.call(samples.v, fromIndex) : samples.v;
+  return `"t":${millisJson(ts)},"v":${q(columnValues(vs, f.info.type))}`;
 }
 
 /** Compact columnar JSON: per field its metadata and two arrays, times (epoch ms) and values. */
@@ -112,9 +117,9 @@ export function dataJson(qy: DataQuery, fields: ResolvedField[], results: Map<st
     if (!r || !r.ok) {
       return `${meta},"t":[],"v":[],"finalizedUntil":null,"error":${q(r && !r.ok ? r.error.message : 'no data')}}`;
     }
-    const { t, v, finalizedUntil } = r.samples;
+    const { finalizedUntil } = r.samples;
     const fin = finalizedUntil === null ? 'null' : String(Math.round(finalizedUntil * 1000));
-    return `${meta},${columnsJson(f, t, v)},"finalizedUntil":${fin}}`;
+    return `${meta},${columnsJson(f, r.samples)},"finalizedUntil":${fin}}`;
   });
   const stride = qy.stride === null ? 'null' : String(qy.stride);
   return `{"from":${qy.fromMs},"to":${qy.toMs},"stride":${stride},"series":[${parts.join(',')}]}`;

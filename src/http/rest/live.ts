@@ -145,13 +145,13 @@ export class LiveSamples {
           continue;
         }
         this.problems.delete(f.name);
-        const { t, v } = r.samples;
+        const { t } = r.samples;
         const after = this.last.get(f.name) as number;
         let i = 0;
         while (i < t.length && (t[i] as number) <= after) i++;
         if (i >= t.length) continue;
         this.last.set(f.name, t[t.length - 1] as number);
-        parts.push(`{"id":${JSON.stringify(f.name)},${columnsJson(f, t, v, i)}}`);
+        parts.push(`{"id":${JSON.stringify(f.name)},${columnsJson(f, r.samples, i)}}`);
       }
       if (parts.length > 0) this.stream.send('samples', `{"series":[${parts.join(',')}]}`);
     } catch (err) {
