@@ -5,7 +5,8 @@
 // directly over WAMP, side by side in one run, with 1 client (the latency
 // the bridge adds) and with 20 concurrent clients (all processes share the
 // machine's cores); latency p50/p99 and requests per second, and their
-// ratios. Goal: the bridge adds under 20% to the data node's own time.
+// ratios, each run measured after ten warm-up requests. Goal: the bridge
+// adds under 20% to the data node's own time.
 //
 // Every bridge request differs by a millisecond in its range, so the
 // bridge's coalescing of identical requests does not flatter it; a last
@@ -37,6 +38,8 @@ const SERIALIZER = (process.env.BENCH_HTTP_SERIALIZER ?? 'json') as 'json' | 'ms
 const PROFILE_DIR = process.env.BENCH_HTTP_PROFILE_DIR;
 const FIELDS = Array.from({ length: 10 }, (_, i) => `field_${i}`);
 const MAX_DATA_POINTS = 1000;
+/** requests before each timed run */
+const WARM_UP = 10;
 
 interface Stats {
   p50: number;
@@ -65,10 +68,19 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
 
-/** Runs `total` requests with `concurrency` in flight; `once(i)` is request i. */
-async function load(total: number, concurrency: number, once: (i: number) => Promise<void>): Promise<Stats> {
-  const warm = Math.min(concurrency, total);
-  await Promise.all(Array.from({ length: warm }, (_, i) => once(i)));
+/**
+ * Warms up, then runs `total` requests with `concurrency` in flight;
+ * `once(i)` is request i. `measured` runs between the two, so what it
+ * reads is of the timed requests only.
+ */
+async function load(total: number, concurrency: number, once: (i: number) => Promise<void>, measured?: () => void): Promise<Stats> {
+  // a process that sat idle while the other way was measured runs its first
+  // requests slower (the V8 heap shrank, caches went cold): warm-ups at
+  // least WARM_UP deep, so the order of the runs does not show in the figures
+  for (let done = 0; done < Math.max(WARM_UP, concurrency); done += concurrency) {
+    await Promise.all(Array.from({ length: concurrency }, (_, i) => once(total + done + i)));
+  }
+  measured?.();
   const ms: number[] = [];
   let next = 0;
   const began = performance.now();
@@ -242,12 +254,11 @@ export async function run(): Promise<void> {
       // alternate the two, twice, so drift (CPU frequency, GC, other load) hits both alike
       const half = requests / 2;
       const run = async (f: (i: number) => Promise<void>): Promise<Stats> => {
-        const base = (offset += requests);
-        const before = cpuNow();
-        const stats = await load(half, clients, (i) => f(base + i));
+        const base = (offset += 2 * requests);
+        let before = cpuNow();
+        const stats = await load(half, clients, (i) => f(base + i), () => (before = cpuNow()));
         const after = cpuNow();
-        const n = half + Math.min(clients, half); // with the warm-up requests
-        const per = (k: keyof Cpu): number => (after[k] - before[k]) / n;
+        const per = (k: keyof Cpu): number => (after[k] - before[k]) / half;
         return { ...stats, cpu: { node: per('node'), router: per('router'), bridge: per('bridge'), client: per('client') } };
       };
       const d1 = await run(direct);
