@@ -82,6 +82,13 @@ export interface Invocation {
   args: unknown[];
   kwargs: Record<string, unknown>;
   details: InvocationDetails;
+  /**
+   * Aborted when the call is given up: the caller canceled it, it timed
+   * out, the caller left (the router sends INTERRUPT), or this session
+   * ended. A handler that stops its work then is answered with
+   * wamp.error.canceled, and nothing is logged as a failure.
+   */
+  signal: AbortSignal;
 }
 
 export interface CallResult {
@@ -211,6 +218,51 @@ function allowEmptyPatternComponents(w: Wampy): void {
     isPatternBased ? PATTERN_URI.test(uri) && (isWampAllowed || !uri.startsWith('wamp.')) : original.call(w, uri, isPatternBased, isWampAllowed);
 }
 
+/** WAMP message codes the client watches for beside wampy. */
+const INVOCATION = 68;
+const INTERRUPT = 69;
+const RESULT = 50;
+
+/** What the client needs of one wampy instance to support call canceling as a callee. */
+interface InterruptHooks {
+  /** an INVOCATION arrived (wampy hands it to the handler right after, synchronously) */
+  invocation(requestId: number): void;
+  /** the router gave up an invocation */
+  interrupt(requestId: number): void;
+}
+
+/**
+ * wampy (8.x) neither announces nor handles INTERRUPT: a router then
+ * never tells our callees that a call was canceled or timed out, and their
+ * work goes on for nobody. This announces the callee feature call_canceling
+ * and takes INTERRUPT messages out of wampy's way (as a RESULT for no call,
+ * which wampy drops). A wampy without these internals is left as it is,
+ * without the feature.
+ */
+function supportCallCanceling(w: Wampy, hooks: InterruptHooks): void {
+  type Message = unknown[];
+  const internals = w as unknown as {
+    _decode?: (data: unknown) => unknown;
+    _wamp_features?: { roles?: { callee?: { features?: Record<string, unknown> } } };
+  };
+  const decode = internals._decode;
+  const features = internals._wamp_features?.roles?.callee?.features;
+  if (typeof decode !== 'function' || !features) return;
+  features.call_canceling = true;
+  internals._decode = (data: unknown): unknown => {
+    const message = decode.call(w, data);
+    if (Array.isArray(message)) {
+      const [type, requestId] = message as Message;
+      if (type === INVOCATION && typeof requestId === 'number') hooks.invocation(requestId);
+      else if (type === INTERRUPT) {
+        if (typeof requestId === 'number') hooks.interrupt(requestId);
+        return [RESULT, -1, {}];
+      }
+    }
+    return message;
+  };
+}
+
 /**
  * One client connection to a router. Events: `join` (sessionId) when a
  * session is ready, `leave` (reason) when it is lost, `fatal` (error) when
@@ -241,6 +293,10 @@ export class WampClient extends EventEmitter {
   private attempt = 0;
   private everJoined = false;
   private retryTimer: NodeJS.Timeout | null = null;
+  /** invocations of the current session being served, by request id */
+  private invocations = new Map<number, AbortController>();
+  /** the request id of the INVOCATION wampy is handing to a handler */
+  private arrivingInvocation: number | undefined;
   private firstJoin: { promise: Promise<void>; resolve: () => void; reject: (err: unknown) => void };
 
   constructor(options: ClientOptions) {
@@ -287,6 +343,8 @@ export class WampClient extends EventEmitter {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.generation++;
+    for (const controller of this.invocations.values()) controller.abort(new NotConnectedError('client closed'));
+    this.invocations.clear();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.firstJoin.reject(new NotConnectedError('client closed'));
     const w = this.wampy;
@@ -484,6 +542,11 @@ export class WampClient extends EventEmitter {
       ...this.authOptions(),
     });
     allowEmptyPatternComponents(w);
+    const invocations = (this.invocations = new Map());
+    supportCallCanceling(w, {
+      invocation: (id) => (this.arrivingInvocation = id),
+      interrupt: (id) => invocations.get(id)?.abort(new WampError('wamp.error.canceled', 'the call was canceled')),
+    });
     this.wampy = w;
     this.jsonSerializer = serializer instanceof JsonSerializer ? serializer : null;
     const timeout = setTimeout(() => {
@@ -552,14 +615,26 @@ export class WampClient extends EventEmitter {
     data: { details: Record<string, unknown>; argsList?: unknown[]; argsDict?: Record<string, unknown> },
   ): Promise<{ argsList?: unknown[]; argsDict?: Record<string, unknown> } | null> {
     let result: HandlerResult;
+    // wampy calls this synchronously after decoding the INVOCATION: the id is its own
+    const id = this.arrivingInvocation;
+    this.arrivingInvocation = undefined;
+    const invocations = this.invocations;
+    const controller = new AbortController();
+    if (id !== undefined) invocations.set(id, controller);
     try {
       const invocation = { args: data.argsList ?? [], kwargs: data.argsDict ?? {}, details: data.details as InvocationDetails };
-      result = await handler(this.binary ? plainNumbers(invocation, this.largeAsNumber) : invocation);
+      result = await handler({ ...(this.binary ? plainNumbers(invocation, this.largeAsNumber) : invocation), signal: controller.signal });
     } catch (err) {
       // wampy turns a thrown {error, argsList, argsDict} into an ERROR message.
+      if (controller.signal.aborted) {
+        this.log.debug({ procedure: uri, err: describeError(err) }, 'invocation given up by the caller or the router');
+        throw { error: 'wamp.error.canceled', argsList: [`the call to ${uri} was canceled`] };
+      }
       if (err instanceof WampError) throw { error: err.uri, argsList: err.args, argsDict: err.kwargs };
       this.log.error({ procedure: uri, err: describeError(err), stack: (err as Error)?.stack }, 'procedure failed');
       throw { error: 'wamp.error.runtime_error', argsList: [`${uri} failed: ${describeError(err)}`] };
+    } finally {
+      if (id !== undefined) invocations.delete(id);
     }
     if (!result || (result.args === undefined && result.kwargs === undefined)) return null;
     return { argsList: result.args ?? [], ...(result.kwargs ? { argsDict: result.kwargs } : {}) };
@@ -579,6 +654,9 @@ export class WampClient extends EventEmitter {
     if (generation !== this.generation || this.state === 'closed') return;
     const wasJoined = this.state === 'joined';
     this.generation++;
+    // no answer can reach a caller now
+    for (const controller of this.invocations.values()) controller.abort(new NotConnectedError('the session ended'));
+    this.invocations.clear();
     const socket = this.socket;
     this.wampy = null;
     this.jsonSerializer = null;

@@ -208,20 +208,26 @@ export class DataNodeServer extends EventEmitter {
     return this.serve('get_fields', () => answerGetFields(this.source, { args, kwargs }));
   }
 
-  private async getData({ args, kwargs }: Invocation): Promise<{ args: unknown[] }> {
-    return this.serve('get_data', () =>
-      answerGetData(this.source, { args, kwargs }, { maxPoints: this.options.maxPoints ?? null, method: this.options.downsample ?? 'm4', signal: this.aborter.signal }),
+  private async getData({ args, kwargs, signal }: Invocation): Promise<{ args: unknown[] }> {
+    // the source stops when this call is given up (canceled, timed out, caller gone) or the node closes
+    const stop = AbortSignal.any([this.aborter.signal, signal]);
+    return this.serve(
+      'get_data',
+      () => answerGetData(this.source, { args, kwargs }, { maxPoints: this.options.maxPoints ?? null, method: this.options.downsample ?? 'm4', signal: stop }),
+      stop,
     );
   }
 
   /** Runs one request: the reply as the one positional result, errors logged and sent with a clear URI. */
-  private async serve(procedure: string, work: () => Promise<unknown>): Promise<{ args: unknown[] }> {
+  private async serve(procedure: string, work: () => Promise<unknown>, signal?: AbortSignal): Promise<{ args: unknown[] }> {
     const began = performance.now();
     try {
       const reply = await work();
       this.log.debug({ procedure, ms: Math.round(performance.now() - began) }, 'served');
       return { args: [reply] };
     } catch (err) {
+      // given up by the caller or the router: not a failure of this node (the client layer answers wamp.error.canceled)
+      if (signal?.aborted) throw err;
       if (err instanceof InvalidArgumentError) {
         this.log.warn({ procedure, err: err.message }, 'refused a request with bad arguments');
         throw err;

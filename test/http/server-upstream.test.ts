@@ -185,9 +185,10 @@ test('unknown names, failing and slow nodes: errors alone, notices beside answer
   }
 });
 
-test('identical concurrent queries share one get_data; a client that disconnects cancels its call', async () => {
+test('identical concurrent queries share one get_data; a client that disconnects cancels its call, and the node stops its work', async () => {
   const slow = counting(slowSource('slow', 400));
-  const stuck = counting(slowSource('stuck', 600_000));
+  const stuckWork = { aborted: 0 };
+  const stuck = counting(slowSource('stuck', 600_000, stuckWork));
   const stack = await startStack([slow, stuck]);
   const b = await startBridge(stack.upstream, { nodeTimeoutMs: 60_000 });
   try {
@@ -216,6 +217,8 @@ test('identical concurrent queries share one get_data; a client that disconnects
     await until('the WAMP call to be canceled', async () =>
       /^sisock_http_upstream_calls_total\{procedure="get_data",node="stuck",outcome="canceled"\} 1$/m.test((await request(`${b.url}/metrics`)).text),
     );
+    // the router interrupts the node's invocation: its source sees the abort
+    await until('the node to stop its work', () => stuckWork.aborted === 1);
     assert.equal((await request(`${b.url}/`)).status, 200);
   } finally {
     await b.close();
