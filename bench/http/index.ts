@@ -3,13 +3,15 @@
 // router (its own process) to a synthetic data node (its own process, with
 // the hub), against the baseline of calling the same get_data on the node
 // directly over WAMP, side by side in one run, with 1 client (the latency
-// the bridge adds) and with 20 concurrent clients (all processes share the
-// machine's cores); latency p50/p99 and requests per second, and their
-// ratios, each run measured after ten warm-up requests. Goal: the bridge
-// adds under 20% to the data node's own time.
+// the bridge adds; the ways take turns request by request) and with 20
+// concurrent clients (all processes share the machine's cores; the ways
+// take turns run by run, with the CPU of each process); latency p50/p99 and
+// requests per second, and their ratios, each run measured after ten
+// warm-up requests. Goal: the bridge adds under 20% to the data node's own
+// time.
 //
-// Every bridge request differs by a millisecond in its range, so the
-// bridge's coalescing of identical requests does not flatter it; a last
+// No two requests in flight at once ask the same range, so the bridge's
+// coalescing of identical requests does not flatter it; a last
 // line shows what coalescing gives when the requests are identical. Both
 // clients end with the answer decoded (the WAMP client parses its reply;
 // the HTTP client parses the JSON, after gunzip when compressed), so
@@ -40,6 +42,8 @@ const FIELDS = Array.from({ length: 10 }, (_, i) => `field_${i}`);
 const MAX_DATA_POINTS = 1000;
 /** requests before each timed run */
 const WARM_UP = 10;
+/** one-client requests of each way */
+const ROUNDS = 60;
 
 interface Stats {
   p50: number;
@@ -246,38 +250,11 @@ export async function run(): Promise<void> {
       c && Number.isFinite(cpuTotal(c))
         ? `CPU per request: data node ${c.node.toFixed(1)} ms, router ${c.router.toFixed(1)}, bridge ${c.bridge.toFixed(1)}, client ${c.client.toFixed(1)}; total ${cpuTotal(c).toFixed(1)}`
         : '';
-    let offset = 0;
-    for (const [clients, requests] of [
-      [1, 40],
-      [CONCURRENCY, REQUESTS],
-    ] as const) {
-      // alternate the two, twice, so drift (CPU frequency, GC, other load) hits both alike
-      const half = requests / 2;
-      const run = async (f: (i: number) => Promise<void>): Promise<Stats> => {
-        const base = (offset += 2 * requests);
-        let before = cpuNow();
-        const stats = await load(half, clients, (i) => f(base + i), () => (before = cpuNow()));
-        const after = cpuNow();
-        const per = (k: keyof Cpu): number => (after[k] - before[k]) / half;
-        return { ...stats, cpu: { node: per('node'), router: per('router'), bridge: per('bridge'), client: per('client') } };
-      };
-      const d1 = await run(direct);
-      const h1 = await run(viaBridge);
-      const f1 = await run(viaBridgeFrames);
-      const g1 = await run(viaBridgeGzip);
-      const d2 = await run(direct);
-      const h2 = await run(viaBridge);
-      const f2 = await run(viaBridgeFrames);
-      const g2 = await run(viaBridgeGzip);
-      const d = merge(d1, d2);
-      console.log(`  ${clients} client${clients > 1 ? 's' : ''}, ${requests} requests each way:`);
+    const report = (title: string, d: Stats, ways: readonly (readonly [string, Stats])[]): void => {
+      console.log(title);
       console.log(`    direct get_data over WAMP:            ${fmt(d)}`);
       if (fmtCpu(d.cpu)) console.log(`      ${fmtCpu(d.cpu)}`);
-      for (const [label, h] of [
-        ['/query through the bridge, SimpleJson', merge(h1, h2)],
-        ['/query through the bridge, JSON plugin', merge(f1, f2)],
-        ['/query through the bridge, JSON plugin, gzip', merge(g1, g2)],
-      ] as const) {
+      for (const [label, h] of ways) {
         console.log(`    ${label}: ${fmt(h)}`);
         console.log(
           `      ratio to direct: p50 x${(h.p50 / d.p50).toFixed(2)}  p99 x${(h.p99 / d.p99).toFixed(2)}  ` +
@@ -285,6 +262,61 @@ export async function run(): Promise<void> {
         );
         if (fmtCpu(h.cpu) && h.cpu && d.cpu) console.log(`      ${fmtCpu(h.cpu)} (x${(cpuTotal(h.cpu) / cpuTotal(d.cpu)).toFixed(2)})`);
       }
+    };
+    const labels = ['/query through the bridge, SimpleJson', '/query through the bridge, JSON plugin', '/query through the bridge, JSON plugin, gzip'] as const;
+    const ways = [direct, viaBridge, viaBridgeFrames, viaBridgeGzip];
+    let offset = 0;
+
+    // One client: the four ways request by request in turn (each round
+    // starting with another), so a drift of the machine's speed, which
+    // moves a run of requests by 20% or more here, falls on all alike.
+    {
+      const ms: number[][] = ways.map(() => []);
+      const base = (offset += 10_000);
+      for (let i = 0; i < WARM_UP; i++) for (const f of ways) await f(base + ROUNDS + i);
+      for (let r = 0; r < ROUNDS; r++) {
+        for (let k = 0; k < ways.length; k++) {
+          const w = (r + k) % ways.length;
+          const t0 = performance.now();
+          await (ways[w] as (i: number) => Promise<void>)(base + r);
+          (ms[w] as number[]).push(performance.now() - t0);
+        }
+      }
+      const stats = ms.map((list): Stats => {
+        const sorted = [...list].sort((a, b) => a - b);
+        const mean = list.reduce((a, b) => a + b, 0) / list.length;
+        return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), perSecond: 1000 / mean };
+      });
+      report(
+        `  1 client, ${ROUNDS} requests each way, in turn:`,
+        stats[0] as Stats,
+        labels.map((l, k) => [l, stats[k + 1] as Stats] as const),
+      );
+    }
+
+    // Twenty clients: each way in turn for a run of requests, twice, with
+    // the CPU each process spent (read from /proc, in 10 ms ticks: runs of
+    // 100 requests keep its error within a few percent).
+    {
+      const half = REQUESTS / 2;
+      const run = async (f: (i: number) => Promise<void>): Promise<Stats> => {
+        const base = (offset += 2 * REQUESTS);
+        let before = cpuNow();
+        const stats = await load(half, CONCURRENCY, (i) => f(base + i), () => (before = cpuNow()));
+        const after = cpuNow();
+        const per = (k: keyof Cpu): number => (after[k] - before[k]) / half;
+        return { ...stats, cpu: { node: per('node'), router: per('router'), bridge: per('bridge'), client: per('client') } };
+      };
+      const first: Stats[] = [];
+      for (const f of ways) first.push(await run(f));
+      const second: Stats[] = [];
+      for (const f of ways) second.push(await run(f));
+      const stats = first.map((a, k) => merge(a, second[k] as Stats));
+      report(
+        `  ${CONCURRENCY} clients, ${REQUESTS} requests each way:`,
+        stats[0] as Stats,
+        labels.map((l, k) => [l, stats[k + 1] as Stats] as const),
+      );
     }
     const same = await load(REQUESTS / 2, CONCURRENCY, () => viaBridgeFrames(0));
     console.log(`  ${CONCURRENCY} clients sending identical /query bodies (coalesced in the bridge): ${fmt(same)}`);
