@@ -7,7 +7,7 @@ import { NotConnectedError, WampError, describeError } from '../client/errors.js
 import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
 import type { DataNodeInfo, DataReply, FieldsReply } from '../protocol/types.js';
-import { FIELDS_CHANGED_PATTERN, HUB, dataNodeProcedures, nodeOfFieldsChangedTopic } from '../protocol/uris.js';
+import { CONSUMER_TOPICS, HUB, dataNodeProcedures, nodeOfFieldsChangedTopic } from '../protocol/uris.js';
 import { UpstreamError, type CallOptions, type Upstream, type UpstreamEvent } from './upstream.js';
 
 function nodeInfo(x: unknown): DataNodeInfo | null {
@@ -92,19 +92,17 @@ export class WampUpstream implements Upstream {
     };
     await this.client.subscribe(HUB.added, relay('node-added'));
     await this.client.subscribe(HUB.subtracted, relay('node-removed'));
-    // optional: under a router whose roles refuse it, the bridge learns fields as
-    // before (reloads on unknown names and on the timer)
-    await this.client.subscribe(FIELDS_CHANGED_PATTERN, (e) => this.fieldsChanged(e.details.topic), { match: 'wildcard', optional: true });
+    // every node's fields_changed, dots in its name or not (the prefix brings the
+    // hub's events a second time: ignored here). Optional: under a router whose
+    // roles refuse it, the bridge learns fields as before (reloads on unknown
+    // names and on the timer)
+    await this.client.subscribe(CONSUMER_TOPICS, (e) => this.fieldsChanged(e.details.topic), { match: 'prefix', optional: true });
     void this.client.start().catch((err: unknown) => this.log.error({ err: describeError(err) }, 'the WAMP client stopped'));
   }
 
   private fieldsChanged(topic: unknown): void {
     const node = typeof topic === 'string' ? nodeOfFieldsChangedTopic(topic) : null;
-    if (node === null) {
-      this.log.warn({ topic }, 'fields_changed event without a node topic ignored');
-      return;
-    }
-    this.emit({ type: 'fields-changed', node });
+    if (node !== null) this.emit({ type: 'fields-changed', node });
   }
 
   private async call(

@@ -46,8 +46,15 @@ export function fieldsChangedTopic(node: string): string {
   return `${URI_PREFIX}.consumer.${node}.fields_changed`;
 }
 
-/** Wildcard pattern (match `wildcard`) of every node's fields_changed topic. */
+/** Wildcard pattern (match `wildcard`) of the fields_changed topics of nodes whose names have no dot. */
 export const FIELDS_CHANGED_PATTERN = `${URI_PREFIX}.consumer..fields_changed`;
+
+/**
+ * Prefix (match `prefix`) of every topic under `consumer`: the hub's events
+ * and every node's fields_changed, whatever its name (a name with dots
+ * spans several URI components, which a wildcard does not match).
+ */
+export const CONSUMER_TOPICS = `${URI_PREFIX}.consumer.`;
 
 /** The node name in a fields_changed topic, or null when the topic is not one. */
 export function nodeOfFieldsChangedTopic(topic: string): string | null {

@@ -13,7 +13,7 @@ import type { DataNodeSource } from '../../src/datanode/source.js';
 import { FieldsChangedSignal } from '../../src/datanode/fields-signal.js';
 import type { CatalogEvent } from '../../src/http/catalog.js';
 import type { FieldInfo } from '../../src/protocol/types.js';
-import { FIELDS_CHANGED_PATTERN, HUB } from '../../src/protocol/uris.js';
+import { CONSUMER_TOPICS, HUB } from '../../src/protocol/uris.js';
 import { ApexArchiveSource } from '../../src/servers/weather/source.js';
 import { waitFor } from '../helpers/sisock.js';
 import { serveNode } from '../helpers/datanode.js';
@@ -160,8 +160,8 @@ test('the bridge\'s subscription comes back with the router, and new fields are 
     const admin = new WampClient({ ...stack.serverConnection, reconnect: false });
     await admin.start();
     try {
-      const id = (await admin.call('wamp.subscription.lookup', [FIELDS_CHANGED_PATTERN, { match: 'wildcard' }])).args[0];
-      assert.equal(typeof id, 'number', 'the wildcard subscription exists on the new router');
+      const id = (await admin.call('wamp.subscription.lookup', [CONSUMER_TOPICS, { match: 'prefix' }])).args[0];
+      assert.equal(typeof id, 'number', 'the prefix subscription exists on the new router');
       const subscribers = (await admin.call('wamp.subscription.list_subscribers', [id])).args[0] as number[];
       assert.ok(subscribers.includes(stack.upstream.client.sessionId!), 'with the bridge among its subscribers');
     } finally {
@@ -173,6 +173,30 @@ test('the bridge\'s subscription comes back with the router, and new fields are 
     await waitFor('the event relayed', () => relayed.length > before);
     assert.equal(relayed[relayed.length - 1], 'growing');
     await waitFor('growing::after_restart in /search', async () => (await searched(b.url, 'growing')).includes('growing::after_restart'));
+  } finally {
+    await b.close();
+    await stack.close();
+  }
+});
+
+test('a node whose name has dots is followed too; other topics under consumer are no fields_changed', async () => {
+  const dotted = growingSource('site.platform.sensors');
+  dotted.add('a', false);
+  const stack = await startStack([dotted]);
+  const b = await startBridge(stack.upstream, { fieldsRefreshMs: 0, reloadGapMs: 200 });
+  const changed: string[] = [];
+  b.bridge.service.catalog.onChange((e: CatalogEvent) => {
+    if (e.type === 'fields-changed') changed.push(e.node.name);
+  });
+  try {
+    await waitFor('the dotted node listed', async () => (await searched(b.url, '')).includes('site.platform.sensors::a'));
+    dotted.add('b');
+    await waitFor('its new field in /search', async () => (await searched(b.url, '')).includes('site.platform.sensors::b'));
+    assert.deepEqual([...new Set(changed)], ['site.platform.sensors']);
+    // the hub's own events come through the prefix too: a node going away is no fields change
+    await stack.removeNode('site.platform.sensors');
+    await waitFor('the node offline', () => b.bridge.service.catalog.node('site.platform.sensors')?.online === false);
+    assert.deepEqual([...new Set(changed)], ['site.platform.sensors']);
   } finally {
     await b.close();
     await stack.close();
