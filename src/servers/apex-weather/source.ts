@@ -7,9 +7,9 @@ import type { DataNodeSource, DataRequest, FieldsRequest, TimelineSamples } from
 import type { FieldInfo, FieldsReply, TimelineInfo } from '../../protocol/types.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
 import { lowerBound } from '../../datanode/range.js';
-import { concatRanges, mapLimited } from '../archive/columns.js';
-import { DirectoryIndex, type IndexEntry } from '../archive/directory-index.js';
-import { ParsedFileCache, type CacheStats } from '../archive/parsed-file-cache.js';
+import type { IndexEntry } from '../archive/directory-index.js';
+import { FileArchive } from '../archive/file-archive.js';
+import type { CacheStats } from '../archive/parsed-file-cache.js';
 import { apexFieldInfo } from './fields.js';
 import { parseApexFileName, type ApexFileKey } from './file-names.js';
 
@@ -36,57 +36,43 @@ interface FieldFiles {
   maxEnd: Float64Array;
 }
 
-/** files a request must read; at most this many are read at once */
-const READ_CONCURRENCY = 16;
-
 export class ApexWeatherSource implements DataNodeSource {
   readonly name: string;
   readonly description: string;
-  private readonly index: DirectoryIndex<ApexFileKey>;
-  private readonly cache: ParsedFileCache;
-  private readonly logger: Logger;
+  private readonly archive: FileArchive<ApexFileKey>;
   private table = new Map<string, FieldFiles>();
   private tableVersion = -1;
 
   constructor(options: ApexWeatherOptions) {
     this.name = options.name ?? 'apex_weather';
     this.description = options.description ?? 'Weather station information from APEX.';
-    this.logger = options.logger ?? silentLogger;
-    this.cache = new ParsedFileCache({
-      maxBytes: options.cacheBytes ?? 256 * 1024 * 1024,
-      formatOf: () => ({ header: false }),
-      logger: this.logger,
-    });
-    this.index = new DirectoryIndex<ApexFileKey>({
+    this.archive = new FileArchive<ApexFileKey>({
       dir: options.dataDir,
       parseName: parseApexFileName,
+      formatOf: () => ({ header: false }),
       rescanInterval: options.rescanInterval ?? 60,
-      logger: this.logger,
-      onChange: (entry, change) => {
-        if (change === 'removed') this.cache.forget(entry.path);
-        else this.cache.invalidate(entry.path);
-      },
+      cacheBytes: options.cacheBytes ?? 256 * 1024 * 1024,
+      logger: options.logger ?? silentLogger,
     });
   }
 
   /** scans the directory once and starts watching it */
   start(): Promise<void> {
-    return this.index.start();
+    return this.archive.start();
   }
 
   close(): void {
-    this.index.close();
-    this.cache.clear();
+    this.archive.close();
   }
 
   /** cache counters, for benchmarks and logs */
   get cacheStats(): Readonly<CacheStats> {
-    return this.cache.stats;
+    return this.archive.cacheStats;
   }
 
   /** forces a rescan now (the periodic one does the same) */
   rescan(): Promise<void> {
-    return this.index.rescan();
+    return this.archive.rescan();
   }
 
   getFields(request: FieldsRequest): FieldsReply {
@@ -106,16 +92,7 @@ export class ApexWeatherSource implements DataNodeSource {
     for (const field of new Set(request.fields)) {
       const ff = table.get(field);
       if (!ff) continue;
-      const files = overlapping(ff, request.start, request.end);
-      const parsed = await mapLimited(files, READ_CONCURRENCY, (f) => this.cache.get(f.path), request.signal);
-      const pieces = parsed.map((p) => {
-        if (!p) return { t: new Float64Array(0), v: new Float64Array(0) };
-        const t = p.columns.t;
-        const a = lowerBound(t, request.start);
-        const b = lowerBound(t, request.end, a);
-        return { t: t.subarray(a, b), v: p.columns.v.subarray(a, b) };
-      });
-      const { t, v } = concatRanges(pieces);
+      const { t, v } = await this.archive.read(overlapping(ff, request.start, request.end), request.start, request.end, request.signal);
       if (t.length === 0) continue;
       out.push({
         name: field,
@@ -129,9 +106,9 @@ export class ApexWeatherSource implements DataNodeSource {
 
   /** per-field sorted file lists, rebuilt only after the directory changed */
   private fieldTable(): Map<string, FieldFiles> {
-    if (this.tableVersion === this.index.version) return this.table;
+    if (this.tableVersion === this.archive.index.version) return this.table;
     const byField = new Map<string, Entry[]>();
-    for (const e of this.index.entries()) {
+    for (const e of this.archive.index.entries()) {
       let list = byField.get(e.key.field);
       if (!list) byField.set(e.key.field, (list = []));
       list.push(e);
@@ -148,7 +125,7 @@ export class ApexWeatherSource implements DataNodeSource {
       table.set(field, { files, ends, maxEnd });
     }
     this.table = table;
-    this.tableVersion = this.index.version;
+    this.tableVersion = this.archive.index.version;
     return table;
   }
 }

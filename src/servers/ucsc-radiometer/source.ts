@@ -8,9 +8,9 @@ import type { DataNodeSource, DataRequest, FieldsRequest, TimelineSamples } from
 import type { FieldsReply } from '../../protocol/types.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
 import { lowerBound } from '../../datanode/range.js';
-import { concatRanges, mapLimited } from '../archive/columns.js';
-import { DirectoryIndex, type IndexEntry } from '../archive/directory-index.js';
-import { ParsedFileCache, type CacheStats } from '../archive/parsed-file-cache.js';
+import type { IndexEntry } from '../archive/directory-index.js';
+import { FileArchive } from '../archive/file-archive.js';
+import type { CacheStats } from '../archive/parsed-file-cache.js';
 import { dayOfYearToUnix, parsePwvFileName, type PwvFileKey } from './file-names.js';
 
 export interface UcscRadiometerOptions {
@@ -34,8 +34,7 @@ type Entry = IndexEntry<PwvFileKey>;
 export class UcscRadiometerSource implements DataNodeSource {
   readonly name: string;
   readonly description: string;
-  private readonly index: DirectoryIndex<PwvFileKey>;
-  private readonly cache: ParsedFileCache;
+  private readonly archive: FileArchive<PwvFileKey>;
   private readonly logger: Logger;
   private byDay = new Map<number, Entry>();
   private days: number[] = [];
@@ -46,41 +45,36 @@ export class UcscRadiometerSource implements DataNodeSource {
     this.name = options.name ?? 'ucsc_radiometer';
     this.description = options.description ?? 'PWV readings from the UCSC radiometer.';
     this.logger = options.logger ?? silentLogger;
-    this.index = new DirectoryIndex<PwvFileKey>({
+    this.archive = new FileArchive<PwvFileKey>({
       dir: options.pwvDir,
       parseName: parsePwvFileName,
-      rescanInterval: options.rescanInterval ?? 60,
-      logger: this.logger,
-      onChange: (entry, change) => {
-        if (change === 'removed') this.cache.forget(entry.path);
-        else this.cache.invalidate(entry.path);
-      },
-    });
-    this.cache = new ParsedFileCache({
-      maxBytes: options.cacheBytes ?? 64 * 1024 * 1024,
       formatOf: (path) => {
         const year = parsePwvFileName(basename(path))?.year ?? NaN;
         return { header: true, time: (x) => dayOfYearToUnix(year, x) };
       },
+      rescanInterval: options.rescanInterval ?? 60,
+      cacheBytes: options.cacheBytes ?? 64 * 1024 * 1024,
       logger: this.logger,
     });
   }
 
+  /** scans the directory once and starts watching it */
   start(): Promise<void> {
-    return this.index.start();
+    return this.archive.start();
   }
 
   close(): void {
-    this.index.close();
-    this.cache.clear();
+    this.archive.close();
   }
 
+  /** cache counters, for benchmarks and logs */
   get cacheStats(): Readonly<CacheStats> {
-    return this.cache.stats;
+    return this.archive.cacheStats;
   }
 
+  /** forces a rescan now (the periodic one does the same) */
   rescan(): Promise<void> {
-    return this.index.rescan();
+    return this.archive.rescan();
   }
 
   getFields(request: FieldsRequest): FieldsReply {
@@ -93,16 +87,7 @@ export class UcscRadiometerSource implements DataNodeSource {
 
   async getData(request: DataRequest): Promise<TimelineSamples[]> {
     if (!request.fields.includes(PWV_FIELD)) return [];
-    const files = this.filesFor(request.start, request.end);
-    const parsed = await mapLimited(files, 16, (f) => this.cache.get(f.path), request.signal);
-    const pieces = parsed.flatMap((p) => {
-      if (!p) return [];
-      const t = p.columns.t;
-      const a = lowerBound(t, request.start);
-      const b = lowerBound(t, request.end, a);
-      return [{ t: t.subarray(a, b), v: p.columns.v.subarray(a, b) }];
-    });
-    const { t, v } = concatRanges(pieces);
+    const { t, v } = await this.archive.read(this.filesFor(request.start, request.end), request.start, request.end, request.signal);
     if (t.length === 0) return [];
     return [{ name: PWV_FIELD, t, fields: new Map([[PWV_FIELD, v]]), finalizedUntil: t[t.length - 1]! }];
   }
@@ -123,9 +108,9 @@ export class UcscRadiometerSource implements DataNodeSource {
   }
 
   private refreshDays(): void {
-    if (this.byDayVersion === this.index.version) return;
+    if (this.byDayVersion === this.archive.index.version) return;
     const byDay = new Map<number, Entry>();
-    for (const e of this.index.entries()) {
+    for (const e of this.archive.index.entries()) {
       const day = e.key.dayStart / 86400;
       const other = byDay.get(day);
       if (other) {
@@ -141,6 +126,6 @@ export class UcscRadiometerSource implements DataNodeSource {
     }
     this.byDay = byDay;
     this.days = [...byDay.keys()].sort((a, b) => a - b);
-    this.byDayVersion = this.index.version;
+    this.byDayVersion = this.archive.index.version;
   }
 }
