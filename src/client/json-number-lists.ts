@@ -60,9 +60,10 @@ const isDigit = (c: number): boolean => c >= ZERO && c <= NINE;
 // Lists of numbers are matched by regular expressions: they run as native
 // code, several times faster over a long list than a loop in JavaScript.
 // A copyable list is written without blanks, and its numbers cannot leave
-// a double's range (exponents of two digits, integer parts of up to 300).
+// a double's range (integer parts of up to 200 digits, exponents of up to
+// two: below 1e300, where a double ends near 1.8e308).
 const NUMBER = '-?(?:0|[1-9]\\d*)(?:\\.\\d+)?(?:[eE][+-]?\\d+)?';
-const SMALL_NUMBER = '-?(?:0|[1-9]\\d{0,299})(?:\\.\\d+)?(?:[eE][+-]?\\d{1,2})?';
+const SMALL_NUMBER = '-?(?:0|[1-9]\\d{0,199})(?:\\.\\d+)?(?:[eE][+-]?\\d{1,2})?';
 const COPYABLE_LIST = new RegExp(`\\[(?:(?:${SMALL_NUMBER}|null)(?:,(?:${SMALL_NUMBER}|null))*)?\\]`, 'y');
 const BLANKS = '[ \\t\\n\\r]*';
 const ANY_NUMBER_LIST = new RegExp(`\\[${BLANKS}(?:(?:${NUMBER}|null)${BLANKS}(?:,${BLANKS}(?:${NUMBER}|null)${BLANKS})*)?\\]`, 'y');

@@ -47,7 +47,7 @@ test('long lists of numbers and nulls are kept as their text; the rest reads as 
 test('lists with blanks or numbers beyond a double are kept but not copyable; mixed lists are arrays', () => {
   const spaced = `[${range(5, (i) => i).join(' , ')} ]`;
   const huge = `[1e400,${range(4, (i) => i).join(',')}]`;
-  const longInteger = `[${'9'.repeat(320)},1,2]`;
+  const longInteger = `[${'9'.repeat(201)}e99,1,2]`; // 1e299 x 1e99 would overflow
   const mixed = `[1,2,3,"4",5]`;
   const parsed = parseKeepingNumberLists(`{"spaced":${spaced},"huge":${huge},"long":${longInteger},"mixed":${mixed},"nested":[[1,2],[3,4]]}`, 1) as Record<string, unknown>;
   for (const k of ['spaced', 'huge', 'long']) {
@@ -62,6 +62,9 @@ test('lists with blanks or numbers beyond a double are kept but not copyable; mi
   assert.ok(nested[0] instanceof JsonNumberList && nested[1] instanceof JsonNumberList);
   assert.equal(parseKeepingNumberLists('[1e99,-0,0.5E-7,null]', 1) instanceof JsonNumberList, true);
   assert.equal((parseKeepingNumberLists('[1e99,-0,0.5E-7,null]', 1) as JsonNumberList).copyable, true);
+  const largest = parseKeepingNumberLists(`[${'9'.repeat(200)}.5e99]`, 1) as JsonNumberList;
+  assert.equal(largest.copyable, true);
+  assert.ok(Number.isFinite(largest.values()[0]));
 });
 
 test('strings, escapes, literals, __proto__ and blanks read exactly as JSON.parse reads them', () => {
