@@ -260,7 +260,11 @@ export async function run(): Promise<void> {
           `      ratio to direct: p50 x${(h.p50 / d.p50).toFixed(2)}  p99 x${(h.p99 / d.p99).toFixed(2)}  ` +
             `throughput x${(h.perSecond / d.perSecond).toFixed(2)}  (goal: latency under x1.20)`,
         );
-        if (fmtCpu(h.cpu) && h.cpu && d.cpu) console.log(`      ${fmtCpu(h.cpu)} (x${(cpuTotal(h.cpu) / cpuTotal(d.cpu)).toFixed(2)})`);
+        if (fmtCpu(h.cpu) && h.cpu && d.cpu) {
+          console.log(`      ${fmtCpu(h.cpu)} (x${(cpuTotal(h.cpu) / cpuTotal(d.cpu)).toFixed(2)})`);
+          // the goal read literally: the bridge's own work beside the node's, both measured in the same runs
+          console.log(`      the bridge's CPU is ${((100 * h.cpu.bridge) / h.cpu.node).toFixed(0)}% of the data node's`);
+        }
       }
     };
     const labels = ['/query through the bridge, SimpleJson', '/query through the bridge, JSON plugin', '/query through the bridge, JSON plugin, gzip'] as const;
