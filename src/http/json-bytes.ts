@@ -6,7 +6,7 @@
 // copied. The pieces are then joined into one Buffer of the exact size,
 // which the socket takes as it is (a string answer would be flattened,
 // measured and encoded again on its way out).
-import type { JsonNumberList } from '../client/json-number-lists.js';
+import type { NumberListText } from '../protocol/data-reply.js';
 
 const OPEN = 0x5b;
 const CLOSE = 0x5d;
@@ -112,7 +112,7 @@ export function millisJson(t: ArrayLike<number>): string {
  * time (UNIX seconds) in epoch ms; as many pairs as the shorter of the two
  * has.
  */
-export function datapointsBytes(values: JsonNumberList, t: ArrayLike<number>): Buffer {
+export function datapointsBytes(values: NumberListText, t: ArrayLike<number>): Buffer {
   // the values' text as bytes first: copying bytes is several times faster than reading a string's characters
   if (source.length < values.text.length) source = Buffer.allocUnsafe(Math.max(values.text.length, 2 * source.length));
   const v = source;

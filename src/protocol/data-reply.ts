@@ -2,10 +2,29 @@
 // timeline shape the node used: the contract's named timelines (field ->
 // timeline from get_fields), or the g3 reader's `group0...` timelines that
 // list their own `fields`. Shared by every consumer (the HTTP bridge,
-// `sisock query`). Lists the client layer kept as JSON text (JsonNumberList)
+// `sisock query`). Lists the client layer kept as JSON text (NumberListText)
 // are read where needed: times always, values only when asked for.
-import { JsonNumberList } from '../client/json-number-lists.js';
 import type { SampleValue } from './types.js';
+
+/**
+ * A list of numbers and nulls still as the JSON text it arrived in: what
+ * the client layer hands out for calls made with `numberLists: 'text'`
+ * (its JsonNumberList). No decoder makes such an object from a message,
+ * so its shape tells it apart.
+ */
+export interface NumberListText {
+  /** the list's JSON text, brackets included */
+  readonly text: string;
+  readonly length: number;
+  /** the text can be copied into other JSON as is */
+  readonly copyable: boolean;
+  /** the elements as JSON.parse gives them */
+  values(): (number | null)[];
+}
+
+function isNumberListText(x: unknown): x is NumberListText {
+  return typeof x === 'object' && x !== null && typeof (x as NumberListText).text === 'string' && typeof (x as NumberListText).values === 'function';
+}
 
 /** A get_data reply that cannot be used: the node refused (the original's `false`) or sent a malformed reply. */
 export class DataReplyError extends Error {
@@ -28,7 +47,7 @@ export interface Samples {
    * copied into a JSON answer as is; present only when the reply was kept
    * as text and v needed no repair
    */
-  vJson?: JsonNumberList;
+  vJson?: NumberListText;
   /** data before this time will not change; null when all of it is final */
   finalizedUntil: number | null;
   /** set when the reply was inconsistent and had to be repaired */
@@ -67,14 +86,14 @@ export function checkDataReply(reply: unknown): {
   return { data: data as Record<string, unknown>, timeline: timeline as Record<string, ReplyTimeline> };
 }
 
-function isTimeArray(x: unknown): x is ArrayLike<number> | JsonNumberList {
-  return Array.isArray(x) || ArrayBuffer.isView(x) || x instanceof JsonNumberList;
+function isTimeArray(x: unknown): x is ArrayLike<number> | NumberListText {
+  return Array.isArray(x) || ArrayBuffer.isView(x) || isNumberListText(x);
 }
 
 /** Times as an array (a kept text parsed once: the same array every time, so fields of one timeline share it). */
-function timesOf(x: ArrayLike<number> | JsonNumberList): ArrayLike<number> {
+function timesOf(x: ArrayLike<number> | NumberListText): ArrayLike<number> {
   // a null among them is caught by the repair, as in any other list
-  return x instanceof JsonNumberList ? (x.values() as ArrayLike<number>) : x;
+  return isNumberListText(x) ? (x.values() as ArrayLike<number>) : x;
 }
 
 /**
@@ -92,9 +111,9 @@ export function samplesOf(
   if (!tl) {
     return { ...EMPTY, problem: `no timeline in the reply for field '${field}'` };
   }
-  const t = timesOf(tl.t as ArrayLike<number> | JsonNumberList);
+  const t = timesOf(tl.t as ArrayLike<number> | NumberListText);
   const finalizedUntil = typeof tl.finalized_until === 'number' ? tl.finalized_until : null;
-  if (values instanceof JsonNumberList) {
+  if (isNumberListText(values)) {
     if (values.length === t.length && inOrder(t)) {
       // the values are read only if someone asks (a JSON answer copies their text)
       return { t, get v() { return values.values(); }, ...(values.copyable ? { vJson: values } : {}), finalizedUntil };
@@ -121,7 +140,7 @@ function findTimeline(
   // no usable hint: the only timeline, or the only one of the right length
   const usable = Object.values(timelines).filter((tl) => tl && isTimeArray(tl.t));
   if (usable.length === 1) return usable[0] as ReplyTimeline;
-  const sameLength = usable.filter((tl) => (tl.t as ArrayLike<number> | JsonNumberList).length === length);
+  const sameLength = usable.filter((tl) => (tl.t as ArrayLike<number> | NumberListText).length === length);
   return sameLength.length === 1 ? (sameLength[0] as ReplyTimeline) : null;
 }
 
