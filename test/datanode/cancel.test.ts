@@ -1,4 +1,5 @@
-// A get_data that its caller gives up (cancel, timeout, caller gone) stops
+// A get_data that its caller gives up (cancel, timeout at the caller or at
+// the router, caller gone) stops
 // the data node's work for that call: the router sends INTERRUPT, the
 // client layer aborts the invocation's signal, the source sees it. Nothing
 // is logged as a failure, and the node serves the next call as usual.
@@ -11,6 +12,8 @@ import { dataNodeProcedures } from '../../src/protocol/uris.js';
 import { captureLog } from '../helpers/log-capture.js';
 import { consumer, startRouter, type RouterUnderTest } from '../helpers/datanode.js';
 import { waitFor } from '../helpers/sisock.js';
+import { Wampy } from 'wampy';
+import { WebSocket } from 'ws';
 
 /** A source whose get_data waits until released or aborted, and says which. */
 function waitingSource(name: string) {
@@ -44,7 +47,7 @@ async function node(router: RouterUnderTest, source: DataNodeSource, logger = ca
   return { server, log: logger };
 }
 
-test('a caller that cancels, times out or leaves stops the source; the node logs no failure and serves on', async () => {
+test('a caller that cancels, times out (itself or through the router) or leaves stops the source; the node logs no failure and serves on', async () => {
   const router = await startRouter();
   const { source, seen } = waitingSource('waiting');
   const { server, log } = await node(router, source);
@@ -73,13 +76,23 @@ test('a caller that cancels, times out or leaves stops the source; the node logs
     await lost;
     await waitFor('the third call to be aborted', () => seen.aborted.length === 3);
 
+    // a caller we did not write asks the router to time the call out (CALL.Options.timeout)
+    const w = new Wampy(router.openUrl, { realm: router.realm, ws: WebSocket as never, autoReconnect: false });
+    await w.connect();
+    try {
+      await assert.rejects(w.call(uri, { argsList: [['v'], 1, 10] }, { timeout: 300 }), (err: unknown) => (err as { errorUri?: string }).errorUri === 'wamp.error.timeout');
+    } finally {
+      await w.disconnect();
+    }
+    await waitFor('the fourth call to be aborted', () => seen.aborted.length === 4);
+
     // the node serves on
     const answered = caller.call(uri, [["v"], 1, 10]);
-    await waitFor('the fourth call to reach the source', () => seen.calls === 4);
-    seen.release[3]?.();
+    await waitFor('the fifth call to reach the source', () => seen.calls === 5);
+    seen.release[4]?.();
     const reply = (await answered).args[0] as { data: { v: number[] } };
     assert.deepEqual(reply.data.v, [5, 6]);
-    assert.equal(seen.aborted.length, 3);
+    assert.equal(seen.aborted.length, 4);
     assert.deepEqual(
       log.warnings().map((l) => l.msg),
       [],
