@@ -29,6 +29,69 @@ export class JsonNumberList {
   values(): (number | null)[] {
     return (this.parsed ??= JSON.parse(this.text) as (number | null)[]);
   }
+
+  /**
+   * The elements as doubles, NaN for null (read once, on first use): the
+   * doubles JSON.parse gives, without a heap object for each, and read
+   * faster where every number is a plain decimal of up to 15 digits.
+   */
+  numbers(): Float64Array {
+    return (this.doubles ??= (this.copyable && plainDecimals(this.text, this.length)) || Float64Array.from(this.values(), (x) => (x === null ? NaN : x)));
+  }
+
+  private doubles: Float64Array | undefined;
+}
+
+/** 10^0 to 10^22: every one exact as a double. */
+const EXACT_POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
+/** Integers below this are exact as doubles, and so is each step of adding up their digits. */
+const EXACT_INTEGERS = 2 ** 53;
+/** The bytes of a list being read (reused: one read at a time; it grows to the largest). */
+let listBytes = Buffer.allocUnsafe(1 << 16);
+
+/**
+ * The numbers of a copyable list as doubles, or undefined as soon as one is
+ * not a plain decimal (an exponent, or more digits than a double holds
+ * exactly). A decimal whose digits, as an integer, are below 2^53 is that
+ * integer divided by a power of ten, both exact as doubles, so the one
+ * correctly rounded division gives the double nearest the decimal: what
+ * JSON.parse gives (Clinger's fast path).
+ */
+function plainDecimals(text: string, length: number): Float64Array | undefined {
+  if (listBytes.length < text.length) listBytes = Buffer.allocUnsafe(Math.max(text.length, 2 * listBytes.length));
+  const b = listBytes;
+  b.write(text, 0, 'latin1');
+  const out = new Float64Array(length);
+  let p = 1;
+  for (let i = 0; i < length; i++) {
+    let c = b[p]!;
+    if (c === LOWER_N) {
+      out[i] = NaN;
+      p += 5; // 'null' and the comma or bracket after it
+      continue;
+    }
+    const negative = c === MINUS;
+    if (negative) c = b[++p]!;
+    let m = 0;
+    while (c >= ZERO && c <= NINE) {
+      m = m * 10 + (c - ZERO);
+      c = b[++p]!;
+    }
+    let decimals = 0;
+    if (c === DOT) {
+      c = b[++p]!;
+      while (c >= ZERO && c <= NINE) {
+        m = m * 10 + (c - ZERO);
+        decimals++;
+        c = b[++p]!;
+      }
+    }
+    if ((c !== COMMA && c !== CLOSE_ARRAY) || m >= EXACT_INTEGERS || decimals > 22) return undefined;
+    const v = m / EXACT_POWERS_OF_TEN[decimals]!;
+    out[i] = negative ? -v : v;
+    p++;
+  }
+  return p === text.length ? out : undefined;
 }
 
 const SPACE = 0x20;
@@ -50,6 +113,7 @@ const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
 const LOWER_E = 0x65;
 const UPPER_E = 0x45;
+const LOWER_N = 0x6e;
 
 /** Thrown inside the reader for any text it does not take; the caller then asks JSON.parse. */
 class NotTaken extends Error {}

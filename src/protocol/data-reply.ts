@@ -20,6 +20,8 @@ export interface NumberListText {
   readonly copyable: boolean;
   /** the elements as JSON.parse gives them */
   values(): (number | null)[];
+  /** the same as doubles, NaN for null, where the list can give them directly */
+  numbers?(): Float64Array;
 }
 
 function isNumberListText(x: unknown): x is NumberListText {
@@ -93,7 +95,8 @@ function isTimeArray(x: unknown): x is ArrayLike<number> | NumberListText {
 /** Times as an array (a kept text parsed once: the same array every time, so fields of one timeline share it). */
 function timesOf(x: ArrayLike<number> | NumberListText): ArrayLike<number> {
   // a null among them is caught by the repair, as in any other list
-  return isNumberListText(x) ? (x.values() as ArrayLike<number>) : x;
+  if (!isNumberListText(x)) return x;
+  return x.numbers ? x.numbers() : (x.values() as ArrayLike<number>);
 }
 
 /**

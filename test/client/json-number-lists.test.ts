@@ -142,3 +142,31 @@ test('nesting deeper than the reader goes is left to JSON.parse', () => {
   if (expected instanceof Error) assert.throws(() => parseKeepingNumberLists(text));
   else assert.ok(Array.isArray(parseKeepingNumberLists(text)));
 });
+
+test('numbers() gives the doubles JSON.parse gives (NaN for null), by the fast way or the general one', () => {
+  const expected = (text: string): number[] => (JSON.parse(text) as (number | null)[]).map((x) => (x === null ? NaN : x));
+  const check = (text: string): void => {
+    const list = parseKeepingNumberLists(text, 1);
+    assert.ok(list instanceof JsonNumberList, text);
+    const got = Array.from(list.numbers());
+    const want = expected(text);
+    assert.equal(got.length, want.length, text);
+    want.forEach((w, i) => assert.ok(Object.is(got[i], w), `${text}: element ${i} is ${got[i]}, JSON.parse says ${w}`));
+  };
+  // plain decimals (the fast way), and lists that need the general one
+  check('[1764547200.1,1764547200.2,null,0,-0,-0.0,0.000123,123456789012345,-7.25]');
+  check('[9007199254740991,9007199254740993,1.5]'); // digits beyond 2^53
+  check('[1e5,2.5E-3,1764547200.1]'); // exponents
+  check('[0.1234567890123456789012345]'); // more decimals than exact powers of ten
+  check('[ 1 , 2 ]'); // blanks: not copyable
+  let seed = 3;
+  const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  for (let n = 0; n < 200; n++) {
+    const scale = 10 ** Math.floor(random() * 10);
+    const values = Array.from({ length: 50 }, () => (random() < 0.05 ? null : Math.round((random() - 0.4) * 2e9 * scale) / scale));
+    check(JSON.stringify(values));
+    check(JSON.stringify(values.map((v) => (v === null ? v : v + random() * 1e-3)))); // float noise: 16-17 digits
+  }
+  const list = parseKeepingNumberLists('[1.5,2.5]', 1) as JsonNumberList;
+  assert.equal(list.numbers(), list.numbers(), 'read once');
+});
