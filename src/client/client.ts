@@ -343,8 +343,7 @@ export class WampClient extends EventEmitter {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.generation++;
-    for (const controller of this.invocations.values()) controller.abort(new NotConnectedError('client closed'));
-    this.invocations.clear();
+    this.abortInvocations(new NotConnectedError('client closed'));
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.firstJoin.reject(new NotConnectedError('client closed'));
     const w = this.wampy;
@@ -649,14 +648,18 @@ export class WampClient extends EventEmitter {
     }
   }
 
+  /** Invocations in flight are given up: no answer can reach their callers now. */
+  private abortInvocations(reason: Error): void {
+    for (const controller of this.invocations.values()) controller.abort(reason);
+    this.invocations.clear();
+  }
+
   /** The current attempt or session is over (once per generation): decide what next. */
   private sessionEnded(generation: number, err: unknown): void {
     if (generation !== this.generation || this.state === 'closed') return;
     const wasJoined = this.state === 'joined';
     this.generation++;
-    // no answer can reach a caller now
-    for (const controller of this.invocations.values()) controller.abort(new NotConnectedError('the session ended'));
-    this.invocations.clear();
+    this.abortInvocations(new NotConnectedError('the session ended'));
     const socket = this.socket;
     this.wampy = null;
     this.jsonSerializer = null;

@@ -103,7 +103,6 @@ const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
 const COLON = 0x3a;
 const MINUS = 0x2d;
-const PLUS = 0x2b;
 const DOT = 0x2e;
 const ZERO = 0x30;
 const NINE = 0x39;
@@ -111,8 +110,6 @@ const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
-const LOWER_E = 0x65;
-const UPPER_E = 0x45;
 const LOWER_N = 0x6e;
 
 /** Thrown inside the reader for any text it does not take; the caller then asks JSON.parse. */
@@ -131,6 +128,8 @@ const SMALL_NUMBER = '-?(?:0|[1-9]\\d{0,199})(?:\\.\\d+)?(?:[eE][+-]?\\d{1,2})?'
 const COPYABLE_LIST = new RegExp(`\\[(?:(?:${SMALL_NUMBER}|null)(?:,(?:${SMALL_NUMBER}|null))*)?\\]`, 'y');
 const BLANKS = '[ \\t\\n\\r]*';
 const ANY_NUMBER_LIST = new RegExp(`\\[${BLANKS}(?:(?:${NUMBER}|null)${BLANKS}(?:,${BLANKS}(?:${NUMBER}|null)${BLANKS})*)?\\]`, 'y');
+/** One number on its own (a value outside a list of numbers). */
+const NUMBER_TOKEN = new RegExp(NUMBER, 'y');
 
 class Reader {
   pos = 0;
@@ -160,10 +159,10 @@ class Reader {
     if (c === QUOTE) return this.string();
     if (c === MINUS || isDigit(c)) {
       const start = this.pos;
-      const end = skipNumber(s, start);
-      if (end < 0) throw NOT_TAKEN;
-      this.pos = end;
-      return Number(s.slice(start, end));
+      NUMBER_TOKEN.lastIndex = start;
+      if (!NUMBER_TOKEN.test(s)) throw NOT_TAKEN;
+      this.pos = NUMBER_TOKEN.lastIndex;
+      return Number(s.slice(start, this.pos));
     }
     for (const [word, v] of LITERALS) {
       if (s.startsWith(word, this.pos)) {
@@ -277,30 +276,6 @@ const LITERALS: readonly [string, unknown][] = [
   ['false', false],
   ['null', null],
 ];
-
-/** The end of the number starting at p, or -1. */
-function skipNumber(s: string, p: number): number {
-  let c = s.charCodeAt(p);
-  if (c === MINUS) c = s.charCodeAt(++p);
-  if (c === ZERO) c = s.charCodeAt(++p);
-  else if (isDigit(c)) {
-    do c = s.charCodeAt(++p);
-    while (isDigit(c));
-  } else return -1;
-  if (c === DOT) {
-    if (!isDigit(s.charCodeAt(++p))) return -1;
-    do c = s.charCodeAt(++p);
-    while (isDigit(c));
-  }
-  if (c === LOWER_E || c === UPPER_E) {
-    c = s.charCodeAt(++p);
-    if (c === PLUS || c === MINUS) c = s.charCodeAt(++p);
-    if (!isDigit(c)) return -1;
-    do c = s.charCodeAt(++p);
-    while (isDigit(c));
-  }
-  return p;
-}
 
 /**
  * JSON text parsed as JSON.parse does, except that lists of at least

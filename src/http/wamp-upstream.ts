@@ -2,7 +2,7 @@
 // data nodes' get_fields / get_data, through the client layer (which
 // reconnects and re-subscribes by itself). The only module of the bridge
 // that knows URIs and WAMP errors.
-import type { WampClient } from '../client/client.js';
+import type { CallOptions as ClientCallOptions, WampClient } from '../client/client.js';
 import { NotConnectedError, WampError, describeError } from '../client/errors.js';
 import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
@@ -112,13 +112,13 @@ export class WampUpstream implements Upstream {
     kwargs: Record<string, unknown> | undefined,
     o?: CallOptions,
     prefixes: string[] = [],
-    numberLists?: 'text',
+    read: Pick<ClientCallOptions, 'numberLists'> = {},
   ): Promise<unknown> {
     try {
       const r = await this.client.call(uri, args, kwargs, {
         ...(o?.timeoutMs ? { timeout: o.timeoutMs } : {}),
         ...(o?.signal ? { signal: o.signal } : {}),
-        ...(numberLists ? { numberLists } : {}),
+        ...read,
       });
       return r.args[0];
     } catch (err) {
@@ -154,7 +154,7 @@ export class WampUpstream implements Upstream {
     // min_stride as a keyword, as the original bridge sent it (nodes take it either way)
     const kwargs = minStride !== null ? { min_stride: minStride } : undefined;
     // the samples stay as the node's JSON text until read: the answers copy that text
-    const reply = await this.call(dataNodeProcedures(node).getData, `data node '${node}'`, [fields, start, end], kwargs, o, [`${node} get_data failed: `], 'text');
+    const reply = await this.call(dataNodeProcedures(node).getData, `data node '${node}'`, [fields, start, end], kwargs, o, [`${node} get_data failed: `], { numberLists: 'text' });
     return reply as DataReply;
   }
 

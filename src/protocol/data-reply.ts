@@ -20,8 +20,8 @@ export interface NumberListText {
   readonly copyable: boolean;
   /** the elements as JSON.parse gives them */
   values(): (number | null)[];
-  /** the same as doubles, NaN for null, where the list can give them directly */
-  numbers?(): Float64Array;
+  /** the same as doubles, NaN for null */
+  numbers(): Float64Array;
 }
 
 function isNumberListText(x: unknown): x is NumberListText {
@@ -92,11 +92,10 @@ function isTimeArray(x: unknown): x is ArrayLike<number> | NumberListText {
   return Array.isArray(x) || ArrayBuffer.isView(x) || isNumberListText(x);
 }
 
-/** Times as an array (a kept text parsed once: the same array every time, so fields of one timeline share it). */
+/** Times as numbers (a kept text read once: the same array every time, so fields of one timeline share it). */
 function timesOf(x: ArrayLike<number> | NumberListText): ArrayLike<number> {
-  // a null among them is caught by the repair, as in any other list
-  if (!isNumberListText(x)) return x;
-  return x.numbers ? x.numbers() : (x.values() as ArrayLike<number>);
+  // a null among them (NaN in numbers()) is caught by the repair, as in any other list
+  return isNumberListText(x) ? x.numbers() : x;
 }
 
 /**

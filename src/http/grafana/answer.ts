@@ -108,6 +108,15 @@ export function columnValues(v: ArrayLike<unknown>, type: FieldInfo['type']): un
   return out;
 }
 
+/**
+ * A value column as JSON text: the node's own text where it can be copied
+ * (a number column the client layer kept as text), else the values
+ * normalised for `type` and stringified.
+ */
+export function valuesJson(samples: Samples, type: FieldInfo['type']): string {
+  return type === 'number' && samples.vJson ? samples.vJson.text : q(columnValues(samples.v, type));
+}
+
 const columnType = (t: FieldInfo['type']): string => (t === 'bool' ? 'boolean' : t);
 
 /**
@@ -189,8 +198,7 @@ function frameJson(out: JsonBytes, name: string, target: QueryTarget, s: SeriesD
   out.add(`{"name":${q(name)}${refIdJson(target)},"fields":[{"name":"Time","type":"time","values":`);
   out.add(s ? timeColumns.json(s.samples.t) : '[]');
   out.add(`},{"name":${q(name)},"type":"${columnType(type)}","values":`);
-  // values the node sent as JSON text are copied as that text
-  out.add(!s ? '[]' : type === 'number' && s.samples.vJson ? s.samples.vJson.text : q(columnValues(s.samples.v, type)));
+  out.add(s ? valuesJson(s.samples, type) : '[]');
   const config: Record<string, string> = { displayNameFromDS: name };
   const unit = s ? grafanaUnit(s.info.units) : undefined;
   if (unit) config.unit = unit;

@@ -7,7 +7,7 @@ import type { FieldResult } from '../fetcher.js';
 import type { ResolvedField } from '../resolve.js';
 import type { Samples } from '../../protocol/data-reply.js';
 import { BadRequest, checkRange, parseRestTime } from '../time.js';
-import { columnValues } from '../grafana/answer.js';
+import { valuesJson } from '../grafana/answer.js';
 import { millisJson } from '../json-bytes.js';
 
 export interface DataQuery {
@@ -99,12 +99,11 @@ const q = JSON.stringify;
 
 /** One field's samples as JSON arrays: times (epoch ms) and values, from index `fromIndex` on. */
 export function columnsJson(f: ResolvedField, samples: Samples, fromIndex = 0): string {
-  const { t, vJson } = samples;
-  const ts = fromIndex > 0 ? Array.prototype.slice.call(t, fromIndex) : t;
-  // values the node sent as JSON text are copied as that text
-  if (fromIndex === 0 && vJson && f.info.type === 'number') return `"t":${millisJson(ts)},"v":${vJson.text}`;
-  const vs = fromIndex > 0 ? Array.prototype.slice.call(samples.v, fromIndex) : samples.v;
-  return `"t":${millisJson(ts)},"v":${q(columnValues(vs, f.info.type))}`;
+  const part: Samples =
+    fromIndex === 0
+      ? samples
+      : { t: Array.prototype.slice.call(samples.t, fromIndex), v: Array.prototype.slice.call(samples.v, fromIndex), finalizedUntil: samples.finalizedUntil };
+  return `"t":${millisJson(part.t)},"v":${valuesJson(part, f.info.type)}`;
 }
 
 /** Compact columnar JSON: per field its metadata and two arrays, times (epoch ms) and values. */
