@@ -33,7 +33,9 @@ export const description = "Grafana /query through the HTTP bridge vs the data n
 const BIN = fileURLToPath(new URL('../../../bin/sisock.js', import.meta.url));
 const NODE_PROCESS = fileURLToPath(new URL('./node-process.js', import.meta.url));
 const CONCURRENCY = 20;
-const REQUESTS = 200;
+/** twenty-client requests of each way in one run, and the rounds of runs */
+const RUN_20 = 100;
+const ROUNDS_20 = 4;
 /** WAMP serializer of the bridge and of the baseline caller: json, the bridge's default, or msgpack (BENCH_HTTP_SERIALIZER=msgpack) */
 const SERIALIZER = (process.env.BENCH_HTTP_SERIALIZER ?? 'json') as 'json' | 'msgpack';
 /** set to a folder to write a CPU profile of the bridge process there */
@@ -43,7 +45,7 @@ const MAX_DATA_POINTS = 1000;
 /** requests before each timed run */
 const WARM_UP = 10;
 /** one-client requests of each way */
-const ROUNDS = 60;
+const ROUNDS = 100;
 
 interface Stats {
   p50: number;
@@ -77,7 +79,7 @@ function percentile(sorted: number[], p: number): number {
  * `once(i)` is request i. `measured` runs between the two, so what it
  * reads is of the timed requests only.
  */
-async function load(total: number, concurrency: number, once: (i: number) => Promise<void>, measured?: () => void): Promise<Stats> {
+async function load(total: number, concurrency: number, once: (i: number) => Promise<void>, measured?: () => void): Promise<Timed> {
   // a process that sat idle while the other way was measured runs its first
   // requests slower (the V8 heap shrank, caches went cold): warm-ups at
   // least WARM_UP deep, so the order of the runs does not show in the figures
@@ -98,9 +100,20 @@ async function load(total: number, concurrency: number, once: (i: number) => Pro
       }
     }),
   );
-  const seconds = (performance.now() - began) / 1000;
-  ms.sort((a, b) => a - b);
-  return { p50: percentile(ms, 50), p99: percentile(ms, 99), perSecond: total / seconds };
+  return { ms, seconds: (performance.now() - began) / 1000 };
+}
+
+/** What `load` measured: each request's latency, and the time all of them took. */
+interface Timed {
+  ms: number[];
+  seconds: number;
+}
+
+/** Latency percentiles and throughput of runs pooled (requests of all, over the time of all). */
+function statsOf(runs: readonly Timed[]): Stats {
+  const ms = runs.flatMap((r) => r.ms).sort((a, b) => a - b);
+  const seconds = runs.reduce((sum, r) => sum + r.seconds, 0);
+  return { p50: percentile(ms, 50), p99: percentile(ms, 99), perSecond: ms.length / seconds };
 }
 
 function spawnUntil(args: string[], env: NodeJS.ProcessEnv, pattern: RegExp, what: string): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
@@ -234,12 +247,6 @@ export async function run(): Promise<void> {
       `  answer: ${(bytes / 1024).toFixed(0)} KiB of JSON as time series (SimpleJson), ${(frameBytes / 1024).toFixed(0)} KiB as frames (JSON plugin), ` +
         `${(gzipBytes / 1024).toFixed(0)} KiB as frames gzipped (Accept-Encoding: ${GRAFANA_ENCODING}, as Grafana's proxy forwards it)`,
     );
-    const merge = (a: Stats, b2: Stats): Stats => ({
-      p50: (a.p50 + b2.p50) / 2,
-      p99: Math.max(a.p99, b2.p99),
-      perSecond: (a.perSecond + b2.perSecond) / 2,
-      ...(a.cpu && b2.cpu ? { cpu: { node: (a.cpu.node + b2.cpu.node) / 2, router: (a.cpu.router + b2.cpu.router) / 2, bridge: (a.cpu.bridge + b2.cpu.bridge) / 2, client: (a.cpu.client + b2.cpu.client) / 2 } } : {}),
-    });
     // the CPU each process spends per request: unlike latency, barely moved by other load on the machine
     const cpuNow = (): Cpu => {
       const own = process.cpuUsage();
@@ -298,31 +305,34 @@ export async function run(): Promise<void> {
       );
     }
 
-    // Twenty clients: each way in turn for a run of requests, twice, with
-    // the CPU each process spent (read from /proc, in 10 ms ticks: runs of
-    // 100 requests keep its error within a few percent).
+    // Twenty clients: the ways take turns run by run, each round starting
+    // with another (a run takes seconds, and the machine's speed drifts by
+    // 20% or more over the minute all of them take: rounds spread that over
+    // all ways alike), with the CPU each process spent (read from /proc, in
+    // 10 ms ticks: runs of 100 requests keep its error within a few percent).
     {
-      const half = REQUESTS / 2;
-      const run = async (f: (i: number) => Promise<void>): Promise<Stats> => {
-        const base = (offset += 2 * REQUESTS);
-        let before = cpuNow();
-        const stats = await load(half, CONCURRENCY, (i) => f(base + i), () => (before = cpuNow()));
-        const after = cpuNow();
-        const per = (k: keyof Cpu): number => (after[k] - before[k]) / half;
-        return { ...stats, cpu: { node: per('node'), router: per('router'), bridge: per('bridge'), client: per('client') } };
-      };
-      const first: Stats[] = [];
-      for (const f of ways) first.push(await run(f));
-      const second: Stats[] = [];
-      for (const f of ways) second.push(await run(f));
-      const stats = first.map((a, k) => merge(a, second[k] as Stats));
+      const timed: Timed[][] = ways.map(() => []);
+      const cpu: Cpu[] = ways.map(() => ({ node: 0, router: 0, bridge: 0, client: 0 }));
+      for (let r = 0; r < ROUNDS_20; r++) {
+        for (let k = 0; k < ways.length; k++) {
+          const w = (r + k) % ways.length;
+          const f = ways[w] as (i: number) => Promise<void>;
+          const base = (offset += 2 * RUN_20);
+          let before = cpuNow();
+          (timed[w] as Timed[]).push(await load(RUN_20, CONCURRENCY, (i) => f(base + i), () => (before = cpuNow())));
+          const after = cpuNow();
+          const sum = cpu[w] as Cpu;
+          for (const p of ['node', 'router', 'bridge', 'client'] as const) sum[p] += (after[p] - before[p]) / (ROUNDS_20 * RUN_20);
+        }
+      }
+      const stats = timed.map((runs, w): Stats => ({ ...statsOf(runs), cpu: cpu[w] as Cpu }));
       report(
-        `  ${CONCURRENCY} clients, ${REQUESTS} requests each way:`,
+        `  ${CONCURRENCY} clients, ${ROUNDS_20 * RUN_20} requests each way, in ${ROUNDS_20} rounds:`,
         stats[0] as Stats,
         labels.map((l, k) => [l, stats[k + 1] as Stats] as const),
       );
     }
-    const same = await load(REQUESTS / 2, CONCURRENCY, () => viaBridgeFrames(0));
+    const same = statsOf([await load(RUN_20, CONCURRENCY, () => viaBridgeFrames(0))]);
     console.log(`  ${CONCURRENCY} clients sending identical /query bodies (coalesced in the bridge): ${fmt(same)}`);
   } finally {
     agent.destroy();
