@@ -522,14 +522,20 @@ export class WampClient extends EventEmitter {
     this.live = { registrations: new Set(), subscriptions: new Set() };
     // wampy reports a refused or failed connection as a bare close; keep the socket's own reason.
     let transportError: Error | undefined;
+    const serializer = typeof this.options.serializer === 'object' ? this.options.serializer : SERIALIZERS[this.options.serializer ?? 'json']();
     const WebSocketClass = webSocketClass(
-      { ca: this.options.ca, maxPayload: this.options.maxPayload, handshakeTimeout: this.options.connectTimeout ?? 10_000 },
+      {
+        ca: this.options.ca,
+        maxPayload: this.options.maxPayload,
+        handshakeTimeout: this.options.connectTimeout ?? 10_000,
+        // our JSON serializer reads a kept-lists result from the bytes
+        textAsBytes: serializer instanceof JsonSerializer,
+      },
       (ws) => {
         ws.on('error', (err) => (transportError ??= err));
         if (generation === this.generation) this.socket = ws;
       },
     );
-    const serializer = typeof this.options.serializer === 'object' ? this.options.serializer : SERIALIZERS[this.options.serializer ?? 'json']();
     const w = new Wampy(this.url, {
       realm: this.realm,
       autoReconnect: false,

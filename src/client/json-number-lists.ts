@@ -7,14 +7,23 @@
 // everything else is read as JSON.parse reads it. Anything this reader does
 // not accept is handed to JSON.parse, so the result and the errors are
 // JSON.parse's whenever the two could differ.
+//
+// The reader works on the message's bytes as they came off the socket: a
+// kept list is a view of them, copied into an answer as bytes, and the
+// message never becomes one large string (decoding it, and collecting it
+// afterwards, cost a consumer as much as checking its lists did).
 
 /** A list of numbers and nulls as the JSON text it arrived in. */
 export class JsonNumberList {
   private parsed: (number | null)[] | undefined;
+  private doubles: Float64Array | undefined;
+  private decoded: string | undefined;
+  /** the list's JSON text, brackets included, as bytes (all ASCII) */
+  readonly bytes: Uint8Array;
 
   constructor(
-    /** the list's JSON text, brackets included */
-    readonly text: string,
+    /** the list's JSON text, brackets included (bytes are kept as they are, not copied) */
+    text: Uint8Array | string,
     /** how many elements it has */
     readonly length: number,
     /**
@@ -23,7 +32,14 @@ export class JsonNumberList {
      * as 1e999 would read as Infinity elsewhere, and JSON has no Infinity)
      */
     readonly copyable: boolean,
-  ) {}
+  ) {
+    this.bytes = typeof text === 'string' ? Buffer.from(text, 'latin1') : text;
+  }
+
+  /** The list's JSON text (made from its bytes on first use). */
+  get text(): string {
+    return (this.decoded ??= latin1(this.bytes, 0, this.bytes.length));
+  }
 
   /** The elements as JSON.parse gives them (parsed once, on first use). */
   values(): (number | null)[] {
@@ -36,18 +52,19 @@ export class JsonNumberList {
    * faster where every number is a plain decimal of up to 15 digits.
    */
   numbers(): Float64Array {
-    return (this.doubles ??= (this.copyable && plainDecimals(this.text, this.length)) || Float64Array.from(this.values(), (x) => (x === null ? NaN : x)));
+    return (this.doubles ??= (this.copyable && plainDecimals(this.bytes, this.length)) || Float64Array.from(this.values(), (x) => (x === null ? NaN : x)));
   }
+}
 
-  private doubles: Float64Array | undefined;
+/** Bytes start to end as a string of the same characters (they are ASCII where this is used). */
+function latin1(b: Uint8Array, start: number, end: number): string {
+  return Buffer.from(b.buffer, b.byteOffset + start, end - start).toString('latin1');
 }
 
 /** 10^0 to 10^22: every one exact as a double. */
 const EXACT_POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
 /** Integers below this are exact as doubles, and so is each step of adding up their digits. */
 const EXACT_INTEGERS = 2 ** 53;
-/** The bytes of a list being read (reused: one read at a time; it grows to the largest). */
-let listBytes = Buffer.allocUnsafe(1 << 16);
 
 /**
  * The numbers of a copyable list as doubles, or undefined as soon as one is
@@ -57,10 +74,7 @@ let listBytes = Buffer.allocUnsafe(1 << 16);
  * correctly rounded division gives the double nearest the decimal: what
  * JSON.parse gives (Clinger's fast path).
  */
-function plainDecimals(text: string, length: number): Float64Array | undefined {
-  if (listBytes.length < text.length) listBytes = Buffer.allocUnsafe(Math.max(text.length, 2 * listBytes.length));
-  const b = listBytes;
-  b.write(text, 0, 'latin1');
+function plainDecimals(b: Uint8Array, length: number): Float64Array | undefined {
   const out = new Float64Array(length);
   let p = 1;
   for (let i = 0; i < length; i++) {
@@ -91,7 +105,7 @@ function plainDecimals(text: string, length: number): Float64Array | undefined {
     out[i] = negative ? -v : v;
     p++;
   }
-  return p === text.length ? out : undefined;
+  return p === b.length ? out : undefined;
 }
 
 const SPACE = 0x20;
@@ -102,70 +116,80 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
 const COLON = 0x3a;
+const PLUS = 0x2b;
 const MINUS = 0x2d;
 const DOT = 0x2e;
 const ZERO = 0x30;
+const ONE = 0x31;
 const NINE = 0x39;
+const UPPER_E = 0x45;
+const LOWER_E = 0x65;
 const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
+const LOWER_L = 0x6c;
 const LOWER_N = 0x6e;
+const LOWER_U = 0x75;
+/** bytes from here on belong to characters beyond ASCII */
+const NON_ASCII = 0x80;
 
 /** Thrown inside the reader for any text it does not take; the caller then asks JSON.parse. */
 class NotTaken extends Error {}
 const NOT_TAKEN = new NotTaken();
 
+const isBlank = (c: number): boolean => c === SPACE || c === LF || c === CR || c === TAB;
 const isDigit = (c: number): boolean => c >= ZERO && c <= NINE;
 
-// Lists of numbers are matched by regular expressions: they run as native
-// code, several times faster over a long list than a loop in JavaScript.
-// A copyable list is written without blanks, and its numbers cannot leave
-// a double's range (integer parts of up to 200 digits, exponents of up to
-// two: below 1e300, where a double ends near 1.8e308).
-const NUMBER = '-?(?:0|[1-9]\\d*)(?:\\.\\d+)?(?:[eE][+-]?\\d+)?';
-const SMALL_NUMBER = '-?(?:0|[1-9]\\d{0,199})(?:\\.\\d+)?(?:[eE][+-]?\\d{1,2})?';
-const COPYABLE_LIST = new RegExp(`\\[(?:(?:${SMALL_NUMBER}|null)(?:,(?:${SMALL_NUMBER}|null))*)?\\]`, 'y');
-const BLANKS = '[ \\t\\n\\r]*';
-const ANY_NUMBER_LIST = new RegExp(`\\[${BLANKS}(?:(?:${NUMBER}|null)${BLANKS}(?:,${BLANKS}(?:${NUMBER}|null)${BLANKS})*)?\\]`, 'y');
-/** One number on its own (a value outside a list of numbers). */
-const NUMBER_TOKEN = new RegExp(NUMBER, 'y');
+/**
+ * A copyable list's numbers stay below 1e300, where a double ends near
+ * 1.8e308: integer parts of up to 200 digits, exponents of up to two.
+ */
+const COPYABLE_INTEGER_DIGITS = 200;
+const COPYABLE_EXPONENT_DIGITS = 2;
+
+const LITERALS: readonly [Uint8Array, unknown][] = [
+  [Buffer.from('true'), true],
+  [Buffer.from('false'), false],
+  [Buffer.from('null'), null],
+];
 
 class Reader {
   pos = 0;
+  /** set by number(): the number it read is within a copyable list's bounds */
+  private small = true;
+  /** set by numberList(): its element count, and whether it can be copied */
+  private count = 0;
+  private copyable = true;
 
   constructor(
-    private readonly text: string,
+    private readonly b: Buffer,
     private readonly minLength: number,
   ) {}
 
-  private skipSpace(): void {
-    const s = this.text;
+  private skipBlanks(): void {
+    const b = this.b;
     let p = this.pos;
-    for (;;) {
-      const c = s.charCodeAt(p);
-      if (c !== SPACE && c !== LF && c !== CR && c !== TAB) break;
-      p++;
-    }
+    while (isBlank(b[p]!)) p++;
     this.pos = p;
   }
 
   value(): unknown {
-    this.skipSpace();
-    const s = this.text;
-    const c = s.charCodeAt(this.pos);
+    this.skipBlanks();
+    const b = this.b;
+    const c = b[this.pos]!;
     if (c === OPEN_OBJECT) return this.object();
     if (c === OPEN_ARRAY) return this.array();
     if (c === QUOTE) return this.string();
     if (c === MINUS || isDigit(c)) {
       const start = this.pos;
-      NUMBER_TOKEN.lastIndex = start;
-      if (!NUMBER_TOKEN.test(s)) throw NOT_TAKEN;
-      this.pos = NUMBER_TOKEN.lastIndex;
-      return Number(s.slice(start, this.pos));
+      const end = this.number(start);
+      if (end < 0) throw NOT_TAKEN;
+      this.pos = end;
+      return Number(latin1(b, start, end));
     }
     for (const [word, v] of LITERALS) {
-      if (s.startsWith(word, this.pos)) {
+      if (this.startsWith(word)) {
         this.pos += word.length;
         return v;
       }
@@ -173,123 +197,201 @@ class Reader {
     throw NOT_TAKEN;
   }
 
+  private startsWith(word: Uint8Array): boolean {
+    const b = this.b;
+    const p = this.pos;
+    for (let i = 0; i < word.length; i++) if (b[p + i] !== word[i]) return false;
+    return true;
+  }
+
+  /**
+   * The end of the JSON number at p, or -1 if there is none; `small` tells
+   * whether it is within a copyable list's bounds.
+   */
+  private number(p: number): number {
+    const b = this.b;
+    let c = b[p]!;
+    if (c === MINUS) c = b[++p]!;
+    let small = true;
+    if (c === ZERO) c = b[++p]!;
+    else if (c >= ONE && c <= NINE) {
+      const start = p;
+      do c = b[++p]!;
+      while (isDigit(c));
+      if (p - start > COPYABLE_INTEGER_DIGITS) small = false;
+    } else return -1;
+    if (c === DOT) {
+      c = b[++p]!;
+      if (!isDigit(c)) return -1;
+      do c = b[++p]!;
+      while (isDigit(c));
+    }
+    if (c === LOWER_E || c === UPPER_E) {
+      c = b[++p]!;
+      if (c === PLUS || c === MINUS) c = b[++p]!;
+      const start = p;
+      while (isDigit(c)) c = b[++p]!;
+      if (p === start) return -1;
+      if (p - start > COPYABLE_EXPONENT_DIGITS) small = false;
+    }
+    this.small = small;
+    return p;
+  }
+
   private string(): string {
-    const s = this.text;
+    const b = this.b;
     const start = this.pos + 1;
     let p = start;
     let escaped = false;
+    let ascii = true;
     for (;;) {
-      const c = s.charCodeAt(p);
+      const c = b[p]!;
       if (c === QUOTE) break;
       if (c === BACKSLASH) {
         escaped = true;
         p += 2;
         continue;
       }
-      if (!(c >= SPACE)) throw NOT_TAKEN; // a control character, or the end (NaN)
+      if (!(c >= SPACE)) throw NOT_TAKEN; // a control character, or the end (undefined)
+      if (c >= NON_ASCII) ascii = false;
       p++;
     }
     this.pos = p + 1;
-    return escaped ? (JSON.parse(s.slice(start - 1, p + 1)) as string) : s.slice(start, p);
+    // a string's bytes decode alone as they do within the whole message: its quotes are ASCII, and UTF-8 resynchronises at ASCII
+    if (escaped) return JSON.parse(b.toString('utf8', start - 1, p + 1)) as string;
+    return b.toString(ascii ? 'latin1' : 'utf8', start, p);
   }
 
   private object(): Record<string, unknown> {
-    const s = this.text;
+    const b = this.b;
     const out: Record<string, unknown> = {};
     this.pos++;
-    this.skipSpace();
-    if (s.charCodeAt(this.pos) === CLOSE_OBJECT) {
+    this.skipBlanks();
+    if (b[this.pos] === CLOSE_OBJECT) {
       this.pos++;
       return out;
     }
     for (;;) {
-      this.skipSpace();
-      if (s.charCodeAt(this.pos) !== QUOTE) throw NOT_TAKEN;
+      this.skipBlanks();
+      if (b[this.pos] !== QUOTE) throw NOT_TAKEN;
       const key = this.string();
-      this.skipSpace();
-      if (s.charCodeAt(this.pos) !== COLON) throw NOT_TAKEN;
+      this.skipBlanks();
+      if (b[this.pos] !== COLON) throw NOT_TAKEN;
       this.pos++;
       const v = this.value();
       // an own property, as JSON.parse makes it, even for "__proto__"
       if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
       else out[key] = v;
-      this.skipSpace();
-      const c = s.charCodeAt(this.pos++);
+      this.skipBlanks();
+      const c = b[this.pos++];
       if (c === CLOSE_OBJECT) return out;
       if (c !== COMMA) throw NOT_TAKEN;
     }
   }
 
   private array(): unknown {
-    const list = this.numberList();
-    if (list !== undefined) return list;
-    const s = this.text;
+    const start = this.pos;
+    const end = this.numberList(start);
+    if (end >= 0) {
+      this.pos = end;
+      const bytes = this.b.subarray(start, end);
+      if (this.count < this.minLength) return JSON.parse(latin1(bytes, 0, bytes.length)) as unknown;
+      return new JsonNumberList(bytes, this.count, this.copyable);
+    }
+    const b = this.b;
     const out: unknown[] = [];
     this.pos++;
-    this.skipSpace();
-    if (s.charCodeAt(this.pos) === CLOSE_ARRAY) {
+    this.skipBlanks();
+    if (b[this.pos] === CLOSE_ARRAY) {
       this.pos++;
       return out;
     }
     for (;;) {
       out.push(this.value());
-      this.skipSpace();
-      const c = s.charCodeAt(this.pos++);
+      this.skipBlanks();
+      const c = b[this.pos++];
       if (c === CLOSE_ARRAY) return out;
       if (c !== COMMA) throw NOT_TAKEN;
     }
   }
 
   /**
-   * The list at pos if it holds only numbers and nulls (as a JsonNumberList
-   * when long enough, else parsed); undefined, pos unchanged, if it holds
-   * anything else.
+   * The end of the list at p if it holds only numbers and nulls, with its
+   * element count and whether it can be copied in `count` and `copyable`;
+   * -1 if it holds anything else. One pass checks, counts and bounds.
    */
-  private numberList(): unknown {
-    const s = this.text;
-    const start = this.pos;
+  private numberList(p: number): number {
+    const b = this.b;
     let copyable = true;
-    COPYABLE_LIST.lastIndex = start;
-    if (!COPYABLE_LIST.test(s)) {
-      ANY_NUMBER_LIST.lastIndex = start;
-      if (!ANY_NUMBER_LIST.test(s)) return undefined;
-      copyable = false;
-    }
-    const end = copyable ? COPYABLE_LIST.lastIndex : ANY_NUMBER_LIST.lastIndex;
-    this.pos = end;
-    // commas only separate elements in such a list
     let count = 0;
-    for (let p = s.indexOf(',', start); p !== -1 && p < end; p = s.indexOf(',', p + 1)) count++;
-    const text = s.slice(start, end);
-    if (count + 1 < this.minLength) return JSON.parse(text) as unknown;
-    return new JsonNumberList(text, count + 1, copyable);
+    let c = b[++p]!;
+    while (isBlank(c)) {
+      copyable = false;
+      c = b[++p]!;
+    }
+    if (c !== CLOSE_ARRAY) {
+      for (;;) {
+        if (c === LOWER_N) {
+          if (b[p + 1] !== LOWER_U || b[p + 2] !== LOWER_L || b[p + 3] !== LOWER_L) return -1;
+          p += 4;
+        } else {
+          p = this.number(p);
+          if (p < 0) return -1;
+          if (!this.small) copyable = false;
+        }
+        count++;
+        c = b[p]!;
+        while (isBlank(c)) {
+          copyable = false;
+          c = b[++p]!;
+        }
+        if (c === CLOSE_ARRAY) break;
+        if (c !== COMMA) return -1;
+        c = b[++p]!;
+        while (isBlank(c)) {
+          copyable = false;
+          c = b[++p]!;
+        }
+      }
+    }
+    this.count = count;
+    this.copyable = copyable;
+    return p + 1;
   }
 
   atEnd(): boolean {
-    this.skipSpace();
-    return this.pos === this.text.length;
+    this.skipBlanks();
+    return this.pos === this.b.length;
   }
 }
 
-const LITERALS: readonly [string, unknown][] = [
-  ['true', true],
-  ['false', false],
-  ['null', null],
-];
+const utf8 = new TextDecoder();
+/** a lone surrogate: text that UTF-8 cannot carry as it is */
+const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
- * JSON text parsed as JSON.parse does, except that lists of at least
- * `minLength` numbers and nulls come back as JsonNumberList. Throws
+ * JSON parsed as JSON.parse parses it, except that lists of at least
+ * `minLength` numbers and nulls come back as JsonNumberList. `json` is the
+ * text, or its UTF-8 bytes as they arrived (read as TextDecoder decodes
+ * them; kept lists are views of them, so they must not be reused). Throws
  * JSON.parse's SyntaxError for text that is not JSON.
  */
-export function parseKeepingNumberLists(text: string, minLength = 32): unknown {
-  const reader = new Reader(text, Math.max(1, minLength));
-  try {
-    const value = reader.value();
-    if (reader.atEnd()) return value;
-  } catch (err) {
-    if (!(err instanceof NotTaken) && !(err instanceof SyntaxError) && !(err instanceof RangeError)) throw err;
+export function parseKeepingNumberLists(json: string | Uint8Array, minLength = 32): unknown {
+  const bytes =
+    typeof json !== 'string'
+      ? Buffer.from(json.buffer, json.byteOffset, json.byteLength)
+      : LONE_SURROGATE.test(json)
+        ? null
+        : Buffer.from(json, 'utf8');
+  if (bytes) {
+    const reader = new Reader(bytes, Math.max(1, minLength));
+    try {
+      const value = reader.value();
+      if (reader.atEnd()) return value;
+    } catch (err) {
+      if (!(err instanceof NotTaken) && !(err instanceof SyntaxError) && !(err instanceof RangeError)) throw err;
+    }
   }
-  // not JSON, or JSON this reader leaves to the native one (deep nesting)
-  return JSON.parse(text) as unknown;
+  // not JSON, or JSON this reader leaves to the native one (deep nesting, a BOM)
+  return JSON.parse(typeof json === 'string' ? json : utf8.decode(json)) as unknown;
 }

@@ -1,11 +1,15 @@
 // The client's wamp.2.json serializer (wampy's shape). Like wampy's own, it
-// reads messages with JSON.parse, except the results of calls made with
+// reads messages as JSON.parse does, except the results of calls made with
 // `numberLists: 'text'`, whose long lists of numbers stay as their text
-// (JsonNumberList) for a caller that passes them on as JSON.
+// (JsonNumberList) for a caller that passes them on as JSON. Messages come
+// as the socket's bytes (see transport.ts), so such a result is read from
+// them without first becoming one large string.
 import { parseKeepingNumberLists } from './json-number-lists.js';
 
 /** A RESULT's head: its message code and request id. */
 const RESULT_HEAD = /^\s*\[\s*50\s*,\s*(\d{1,16})\s*,/;
+/** bytes enough for a RESULT's head (blanks aside) */
+const HEAD_BYTES = 64;
 
 /** Lists shorter than this are parsed anyway: their text is not worth keeping. */
 const MIN_KEPT_LENGTH = 32;
@@ -23,12 +27,12 @@ export class JsonSerializer {
   }
 
   decode(data: string | ArrayBuffer | Uint8Array): unknown {
-    const text = typeof data === 'string' ? data : utf8.decode(data);
+    const message = data instanceof ArrayBuffer ? new Uint8Array(data) : data;
     if (this.textResults.size > 0) {
-      const head = RESULT_HEAD.exec(text);
-      if (head && this.textResults.has(Number(head[1]))) return parseKeepingNumberLists(text, MIN_KEPT_LENGTH);
+      const head = RESULT_HEAD.exec(typeof message === 'string' ? message.slice(0, HEAD_BYTES) : Buffer.from(message.buffer, message.byteOffset, Math.min(HEAD_BYTES, message.byteLength)).toString('latin1'));
+      if (head && this.textResults.has(Number(head[1]))) return parseKeepingNumberLists(message, MIN_KEPT_LENGTH);
     }
-    return JSON.parse(text) as unknown;
+    return JSON.parse(typeof message === 'string' ? message : utf8.decode(message)) as unknown;
   }
 
   /** The results of call `requestId` keep their number lists as text, until `forget`. */

@@ -2,7 +2,7 @@
 // the TLS trust of the site (its own CA) and our message size limit. wampy
 // constructs sockets itself with a browser-like signature, so we hand it a
 // class with the options baked in.
-import { WebSocket } from 'ws';
+import { WebSocket, type RawData } from 'ws';
 import type { SecureContextOptions } from 'node:tls';
 
 export interface TransportOptions {
@@ -12,13 +12,24 @@ export interface TransportOptions {
   maxPayload?: number;
   /** ms to wait for the WebSocket opening handshake */
   handshakeTimeout?: number;
+  /**
+   * hand text messages to `onmessage` as the bytes that arrived (a Buffer,
+   * valid UTF-8: ws checks) rather than as a string, for a serializer that
+   * reads bytes
+   */
+  textAsBytes?: boolean;
 }
 
 export type WebSocketClass = new (url: string | URL, protocols?: string | string[]) => WebSocket;
 
+type MessageHandler = (event: { data: unknown; type: 'message'; target: WebSocket }) => void;
+/** an instance's `onmessage` handler and the listener that calls it */
+const ON_MESSAGE = Symbol('onmessage');
+type WithHandler = WebSocket & { [ON_MESSAGE]?: { handler: MessageHandler; listener: (data: RawData, isBinary: boolean) => void } };
+
 /** A WebSocket class whose instances carry `options`; `onCreate` sees each new socket. */
 export function webSocketClass(options: TransportOptions, onCreate?: (ws: WebSocket) => void): WebSocketClass {
-  return class SisockWebSocket extends WebSocket {
+  class SisockWebSocket extends WebSocket {
     constructor(url: string | URL, protocols?: string | string[]) {
       super(url, protocols, {
         ...(options.ca !== undefined ? { ca: options.ca } : {}),
@@ -27,5 +38,25 @@ export function webSocketClass(options: TransportOptions, onCreate?: (ws: WebSoc
       });
       onCreate?.(this);
     }
-  };
+  }
+  if (options.textAsBytes) {
+    // ws's own `onmessage` turns every text message into a string first
+    Object.defineProperty(SisockWebSocket.prototype, 'onmessage', {
+      configurable: true,
+      enumerable: true,
+      get(this: WithHandler): MessageHandler | null {
+        return this[ON_MESSAGE]?.handler ?? null;
+      },
+      set(this: WithHandler, handler: unknown) {
+        const old = this[ON_MESSAGE];
+        if (old) this.off('message', old.listener);
+        delete this[ON_MESSAGE];
+        if (typeof handler !== 'function') return;
+        const listener = (data: RawData): void => (handler as MessageHandler).call(this, { data, type: 'message', target: this });
+        this[ON_MESSAGE] = { handler: handler as MessageHandler, listener };
+        this.on('message', listener);
+      },
+    });
+  }
+  return SisockWebSocket;
 }

@@ -3,9 +3,11 @@
 // cost, and epoch milliseconds (13 digits, too large for V8's small-integer
 // fast path) format at twice the speed of JSON.stringify when their digits
 // are written here, two at a time; a node's values kept as JSON text are
-// copied. The pieces are then joined into one Buffer of the exact size,
-// which the socket takes as it is (a string answer would be flattened,
-// measured and encoded again on its way out).
+// copied. An answer is written in one buffer, taken from a few kept for
+// reuse and given back once the answer has gone out: a bridge answering
+// large queries otherwise allocates its answers' size again and again
+// outside the JS heap, and V8 reclaims such memory only by full collections
+// of the whole heap, which then ran every dozen answers.
 import type { NumberListText } from '../protocol/data-reply.js';
 
 const OPEN = 0x5b;
@@ -20,27 +22,110 @@ for (let i = 0; i < 100; i++) {
   DIGIT_PAIRS[2 * i + 1] = ZERO + (i % 10);
 }
 
-/** The bytes of a list of values being copied (reused: the writers run one at a time; it grows to the largest). */
-let source = Buffer.allocUnsafe(1 << 16);
+/** Buffers answers are written in, kept for the next answers once sent. */
+const spare: Buffer[] = [];
+/** the memory of the buffers handed out as answers, so only those come back */
+const handedOut = new WeakSet<ArrayBufferLike>();
+/** at most this many kept, none larger than MAX_KEPT_BYTES: a burst of huge answers is not held on to */
+const MAX_SPARE = 8;
+const MAX_KEPT_BYTES = 32 * 1024 * 1024;
+const FIRST_SIZE = 64 * 1024;
 
-/** One JSON text, in pieces of text and bytes, joined once at the end. */
+function takeBuffer(atLeast: number): Buffer {
+  for (let i = spare.length - 1; i >= 0; i--) if (spare[i]!.length >= atLeast) return spare.splice(i, 1)[0]!;
+  // its own memory (never a slice of Node's shared pool): the whole of it is ours to give back
+  return Buffer.allocUnsafeSlow(Math.max(FIRST_SIZE, atLeast));
+}
+
+function keep(b: Buffer): void {
+  if (b.length > MAX_KEPT_BYTES) return;
+  if (spare.length >= MAX_SPARE) {
+    // drop the smallest
+    let k = 0;
+    for (let i = 1; i < spare.length; i++) if (spare[i]!.length < spare[k]!.length) k = i;
+    if (spare[k]!.length >= b.length) return;
+    spare.splice(k, 1);
+  }
+  spare.push(b);
+}
+
+/**
+ * Gives back the buffer of an answer (JsonBytes.toBuffer) once it has gone
+ * out in full (its response finished): later answers are written in it.
+ * Anything else is ignored, and an answer never given back is simply
+ * collected.
+ */
+export function answerSent(answer: Uint8Array): void {
+  const memory = answer.buffer;
+  if (!handedOut.delete(memory)) return;
+  keep(Buffer.from(memory, 0, memory.byteLength));
+}
+
+/** One JSON text, written piece by piece into one buffer. */
 export class JsonBytes {
-  private readonly parts: (string | Buffer)[] = [];
-  private size = 0;
+  private b: Buffer = takeBuffer(FIRST_SIZE);
+  private p = 0;
 
-  add(part: string | Buffer): this {
-    this.parts.push(part);
-    this.size += typeof part === 'string' ? Buffer.byteLength(part) : part.length;
+  /** room for `n` more bytes */
+  private room(n: number): Buffer {
+    if (this.p + n > this.b.length) {
+      const larger = takeBuffer(Math.max(2 * this.b.length, this.p + n));
+      this.b.copy(larger, 0, 0, this.p);
+      keep(this.b);
+      this.b = larger;
+    }
+    return this.b;
+  }
+
+  add(part: string | Uint8Array): this {
+    if (typeof part === 'string') this.p += this.room(3 * part.length).write(part, this.p);
+    else {
+      this.room(part.length).set(part, this.p);
+      this.p += part.length;
+    }
     return this;
   }
 
+  /** Where the text written so far ends: `from` for copyOf. */
+  get end(): number {
+    return this.p;
+  }
+
+  /** Writes again the bytes written from `from` to `to`. */
+  copyOf(from: number, to: number): this {
+    this.room(to - from).copyWithin(this.p, from, to);
+    this.p += to - from;
+    return this;
+  }
+
+  /** UNIX times (seconds) as a JSON list of epoch milliseconds, as JSON.stringify would write them rounded. */
+  millis(t: ArrayLike<number>): this {
+    this.p = writeMillisList(this.room(2 + t.length * (TIME_BYTES + 1)), this.p, t);
+    return this;
+  }
+
+  /**
+   * SimpleJson datapoints, `[[value, ms], ...]`: each value as its own
+   * text from the node's reply (copyable, so ASCII without blanks), each
+   * time (UNIX seconds) in epoch ms; as many pairs as the shorter of the
+   * two has.
+   */
+  datapoints(values: NumberListText, t: ArrayLike<number>): this {
+    const n = Math.min(values.length, t.length);
+    this.p = writeDatapoints(this.room(2 + values.bytes.length + n * (TIME_BYTES + 4)), this.p, values.bytes, n, t);
+    return this;
+  }
+
+  /** The whole text; hand it to answerSent once sent. The writer is done with. */
   toBuffer(): Buffer {
-    const out = Buffer.allocUnsafe(this.size);
-    let p = 0;
-    for (const part of this.parts) p += typeof part === 'string' ? out.write(part, p) : part.copy(out, p);
+    const out = this.b.subarray(0, this.p);
+    handedOut.add(this.b.buffer);
+    this.b = EMPTY;
+    this.p = 0;
     return out;
   }
 }
+const EMPTY = Buffer.alloc(0);
 
 /** Most bytes one written time takes: a 16-digit integer, or String() of any other number. */
 const TIME_BYTES = 24;
@@ -88,17 +173,21 @@ function writeMillis(b: Buffer, p: number, seconds: number): number {
   return p + b.write(Number.isFinite(ms) ? String(ms) : 'null', p, 'latin1');
 }
 
-/** UNIX times (seconds) as the bytes of a JSON list of epoch milliseconds, as JSON.stringify would write them rounded. */
-export function millisBytes(t: ArrayLike<number>): Buffer {
-  const b = Buffer.allocUnsafe(2 + t.length * (TIME_BYTES + 1));
-  let p = 0;
+/** Writes t (UNIX seconds) at p as a JSON list of epoch ms; returns the end. */
+function writeMillisList(b: Buffer, p: number, t: ArrayLike<number>): number {
   b[p++] = OPEN;
   for (let i = 0; i < t.length; i++) {
     if (i > 0) b[p++] = COMMA;
     p = writeMillis(b, p, t[i] as number);
   }
   b[p++] = CLOSE;
-  return b.subarray(0, p);
+  return p;
+}
+
+/** UNIX times (seconds) as the bytes of a JSON list of epoch milliseconds, as JSON.stringify would write them rounded. */
+export function millisBytes(t: ArrayLike<number>): Buffer {
+  const b = Buffer.allocUnsafe(2 + t.length * (TIME_BYTES + 1));
+  return b.subarray(0, writeMillisList(b, 0, t));
 }
 
 /** The same as text. */
@@ -106,20 +195,14 @@ export function millisJson(t: ArrayLike<number>): string {
   return millisBytes(t).toString('latin1');
 }
 
-/**
- * SimpleJson datapoints, `[[value, ms], ...]`, as bytes: each value as its
- * own text from the node's reply (copyable, so ASCII without blanks), each
- * time (UNIX seconds) in epoch ms; as many pairs as the shorter of the two
- * has.
- */
-export function datapointsBytes(values: NumberListText, t: ArrayLike<number>): Buffer {
-  // the values' text as bytes first: copying bytes is several times faster than reading a string's characters
-  if (source.length < values.text.length) source = Buffer.allocUnsafe(Math.max(values.text.length, 2 * source.length));
-  const v = source;
-  const end = v.write(values.text, 0, 'latin1') - 1;
-  const n = Math.min(values.length, t.length);
-  const b = Buffer.allocUnsafe(2 + end + n * (TIME_BYTES + 4));
-  let p = 0;
+/** JSON written as bytes (ASCII), or already a string, as a string. */
+export function jsonText(json: string | Uint8Array): string {
+  return typeof json === 'string' ? json : Buffer.from(json.buffer, json.byteOffset, json.byteLength).toString('latin1');
+}
+
+/** Writes n `[value, ms]` pairs at p, values from the list text v; returns the end. */
+function writeDatapoints(b: Buffer, p: number, v: Uint8Array, n: number, t: ArrayLike<number>): number {
+  const end = v.length - 1;
   b[p++] = OPEN;
   let at = 1; // after the list's '['
   for (let i = 0; i < n; i++) {
@@ -133,5 +216,5 @@ export function datapointsBytes(values: NumberListText, t: ArrayLike<number>): B
     b[p++] = CLOSE;
   }
   b[p++] = CLOSE;
-  return b.subarray(0, p);
+  return p;
 }

@@ -13,7 +13,9 @@ import type { SampleValue } from './types.js';
  * so its shape tells it apart.
  */
 export interface NumberListText {
-  /** the list's JSON text, brackets included */
+  /** the list's JSON text, brackets included, as bytes (ASCII) */
+  readonly bytes: Uint8Array;
+  /** the same as a string */
   readonly text: string;
   readonly length: number;
   /** the text can be copied into other JSON as is */
@@ -25,7 +27,7 @@ export interface NumberListText {
 }
 
 function isNumberListText(x: unknown): x is NumberListText {
-  return typeof x === 'object' && x !== null && typeof (x as NumberListText).text === 'string' && typeof (x as NumberListText).values === 'function';
+  return typeof x === 'object' && x !== null && (x as NumberListText).bytes instanceof Uint8Array && typeof (x as NumberListText).values === 'function';
 }
 
 /** A get_data reply that cannot be used: the node refused (the original's `false`) or sent a malformed reply. */

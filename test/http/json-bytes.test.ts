@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { datapointsBytes, JsonBytes, millisBytes, millisJson } from '../../src/http/json-bytes.js';
+import { answerSent, JsonBytes, millisBytes, millisJson } from '../../src/http/json-bytes.js';
 import { JsonNumberList, parseKeepingNumberLists } from '../../src/client/json-number-lists.js';
 import { answerJson, type SeriesData, type TargetAnswer } from '../../src/http/grafana/answer.js';
 import type { FieldInfo } from '../../src/protocol/types.js';
@@ -34,11 +34,11 @@ test('SimpleJson datapoints pair each value text with its time, as JSON.stringif
     const list = parseKeepingNumberLists(JSON.stringify(v), 1);
     const values = list instanceof JsonNumberList ? list : new JsonNumberList('[]', 0, true);
     const expected = JSON.stringify(v.map((x, i) => [x, Math.round((t[i] as number) * 1000)]));
-    assert.equal(datapointsBytes(values, t).toString('latin1'), expected);
+    assert.equal(new JsonBytes().datapoints(values, t).toBuffer().toString('latin1'), expected);
   }
   // a list shorter than its times gives as many pairs as it has values, never runs past its end
   const short = parseKeepingNumberLists('[1,2]', 1) as JsonNumberList;
-  assert.equal(datapointsBytes(short, [1, 2, 3]).toString(), '[[1,1000],[2,2000]]');
+  assert.equal(new JsonBytes().datapoints(short, [1, 2, 3]).toBuffer().toString(), '[[1,1000],[2,2000]]');
 });
 
 test('pieces of text and bytes join into one buffer of the exact size, any characters', () => {
@@ -66,4 +66,38 @@ test('answers from values kept as text are the same bytes as from the same value
     assert.equal(b.toString(), a.toString(), format);
     assert.ok(Array.isArray(JSON.parse(a.toString())));
   }
+});
+
+test('an answer given back once sent lends its buffer to a later answer; nothing else is taken back', () => {
+  const first = new JsonBytes().add('[1,2,3]').toBuffer();
+  answerSent(first);
+  const second = new JsonBytes().add('["second"]').toBuffer();
+  assert.equal(second.buffer, first.buffer, 'the same memory, reused');
+  assert.equal(second.toString(), '["second"]');
+  // not given back: the next answer writes elsewhere, and the first keeps its bytes
+  const third = new JsonBytes().add('[3]').toBuffer();
+  assert.notEqual(third.buffer, second.buffer);
+  assert.equal(second.toString(), '["second"]');
+  // only what JsonBytes handed out comes back, once: a buffer of Node's shared pool is never written into
+  const foreign = Buffer.from('[]');
+  answerSent(foreign);
+  answerSent(third);
+  answerSent(third);
+  const a = new JsonBytes().add('["a"]').toBuffer();
+  const b = new JsonBytes().add('["b"]').toBuffer();
+  assert.notEqual(a.buffer, foreign.buffer);
+  assert.notEqual(b.buffer, foreign.buffer);
+  assert.notEqual(a.buffer, b.buffer, 'given back twice, lent once');
+  assert.equal(foreign.toString(), '[]');
+});
+
+test('an answer larger than its buffer moves to a larger one, bytes intact; a time column written once is copied', () => {
+  const t = times(30_000);
+  const out = new JsonBytes().add('[');
+  const from = out.end;
+  out.millis(t);
+  const to = out.end;
+  out.add(',').copyOf(from, to).add(']');
+  const expected = JSON.stringify(t.map((x) => Math.round(x * 1000)));
+  assert.equal(out.toBuffer().toString('latin1'), `[${expected},${expected}]`);
 });

@@ -4,12 +4,13 @@
 // share one call, a client that goes away cancels the call, and the bridge
 // comes back with the router.
 import { test } from 'node:test';
+import { request as httpRequest } from 'node:http';
 import assert from 'node:assert/strict';
 import type { DataNodeSource } from '../../src/datanode/source.js';
 import type { FieldInfo } from '../../src/protocol/types.js';
 import { ApexArchiveSource } from '../../src/servers/weather/source.js';
 import { request, startBridge } from './helpers/bridge.js';
-import { counting, failingSource, mixedSource, slowSource } from './helpers/sources.js';
+import { counting, denseSource, failingSource, mixedSource, slowSource } from './helpers/sources.js';
 import { startStack, until } from './helpers/stack.js';
 
 const RANGE = { from: '2017-07-14T00:00:00.000Z', to: '2017-07-14T03:00:00.000Z' };
@@ -308,6 +309,53 @@ test('ad-hoc node filters narrow pattern targets; tag values list online nodes',
     });
     assert.equal(none.status, 200);
     assert.deepEqual(none.json, [{ target: '.*::(apex_)?temp(erature)?', refId: 'A', datapoints: [] }]);
+  } finally {
+    await b.close();
+    await stack.close();
+  }
+});
+
+/** POSTs `body` and reads nothing of the answer until `read()` is called. */
+function heldAnswer(url: string, body: unknown): Promise<{ read: () => Promise<string> }> {
+  return new Promise((resolve, reject) => {
+    const text = JSON.stringify(body);
+    const req = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } }, (res) => {
+      resolve({
+        read: () =>
+          new Promise((done, fail) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => done(Buffer.concat(chunks).toString('utf8')));
+            res.on('error', fail);
+          }),
+      });
+    });
+    req.on('error', reject);
+    req.end(text);
+  });
+}
+
+test('an answer still on its way out keeps its bytes while later answers are written', async () => {
+  const stack = await startStack([denseSource('dense', 250_000)]);
+  const b = await startBridge(stack.upstream);
+  try {
+    await until('the dense field', async () => (await names(b.url)).length === 1);
+    // every sample, a thousand less each time: answers of ~9 MB, more than a socket takes at once
+    const body = (k: number): unknown => ({
+      range: { from: new Date((1e9 + 1000 * k) * 1000).toISOString(), to: new Date((1e9 + 250_000) * 1000).toISOString() },
+      maxDataPoints: 1_000_000,
+      targets: [{ target: 'dense::x', refId: 'A' }],
+    });
+    const alone = (await request(`${b.url}/query`, { body: body(0), headers: { 'accept-encoding': 'identity' } })).text;
+    assert.ok(alone.length > 8_000_000, `a large answer (${alone.length} bytes)`);
+    // a client that reads nothing yet: most of its answer waits in the bridge
+    const held = await heldAnswer(`${b.url}/query`, body(0));
+    for (let k = 1; k < 4; k++) {
+      const other = await request(`${b.url}/query`, { body: body(k), headers: { 'accept-encoding': 'identity' } });
+      assert.equal(other.status, 200);
+      assert.notEqual(other.text, alone);
+    }
+    assert.equal(await held.read(), alone, 'the held answer arrives whole, as it was written');
   } finally {
     await b.close();
     await stack.close();

@@ -14,7 +14,7 @@
 import type { FieldInfo } from '../../protocol/types.js';
 import type { Samples } from '../../protocol/data-reply.js';
 import type { QueryTarget } from './request.js';
-import { datapointsBytes, JsonBytes, millisBytes } from '../json-bytes.js';
+import { JsonBytes } from '../json-bytes.js';
 
 export interface SeriesData {
   /** `node::field` */
@@ -109,12 +109,12 @@ export function columnValues(v: ArrayLike<unknown>, type: FieldInfo['type']): un
 }
 
 /**
- * A value column as JSON text: the node's own text where it can be copied
- * (a number column the client layer kept as text), else the values
+ * A value column as JSON: the bytes of the node's own text where it can be
+ * copied (a number column the client layer kept as text), else the values
  * normalised for `type` and stringified.
  */
-export function valuesJson(samples: Samples, type: FieldInfo['type']): string {
-  return type === 'number' && samples.vJson ? samples.vJson.text : q(columnValues(samples.v, type));
+export function valuesJson(samples: Samples, type: FieldInfo['type']): string | Uint8Array {
+  return type === 'number' && samples.vJson ? samples.vJson.bytes : q(columnValues(samples.v, type));
 }
 
 const columnType = (t: FieldInfo['type']): string => (t === 'bool' ? 'boolean' : t);
@@ -122,16 +122,19 @@ const columnType = (t: FieldInfo['type']): string => (t === 'bool' ? 'boolean' :
 /**
  * The time columns of one answer, as JSON lists of epoch ms: the fields of
  * one timeline share its time array (the same object from the decoded
- * reply), so ten fields on one timeline format its times once, not ten
- * times.
+ * reply), so ten fields on one timeline format its times once and copy
+ * them nine times.
  */
 class TimeColumns {
-  private readonly lists = new Map<ArrayLike<number>, Buffer>();
+  private readonly written = new Map<ArrayLike<number>, [number, number]>();
 
-  json(t: ArrayLike<number>): Buffer {
-    let j = this.lists.get(t);
-    if (j === undefined) this.lists.set(t, (j = millisBytes(t)));
-    return j;
+  write(out: JsonBytes, t: ArrayLike<number>): void {
+    const at = this.written.get(t);
+    if (at) out.copyOf(at[0], at[1]);
+    else {
+      const from = out.end;
+      this.written.set(t, [from, out.millis(t).end]);
+    }
   }
 }
 
@@ -147,7 +150,7 @@ function refIdJson(target: QueryTarget): string {
 function timeSeriesJson(out: JsonBytes, name: string, target: QueryTarget, s: SeriesData | null, notices: string[]): void {
   out.add(`{"target":${q(name)}${refIdJson(target)},"datapoints":`);
   if (s?.samples.vJson) {
-    out.add(datapointsBytes(s.samples.vJson, s.samples.t));
+    out.datapoints(s.samples.vJson, s.samples.t);
   } else if (s) {
     const { t } = s.samples;
     const v = columnValues(s.samples.v, 'number') as (number | null)[];
@@ -196,7 +199,8 @@ function targetTableJson(out: JsonBytes, target: QueryTarget, series: SeriesData
 function frameJson(out: JsonBytes, name: string, target: QueryTarget, s: SeriesData | null, notices: string[], timeColumns: TimeColumns): void {
   const type = s ? s.info.type : 'number';
   out.add(`{"name":${q(name)}${refIdJson(target)},"fields":[{"name":"Time","type":"time","values":`);
-  out.add(s ? timeColumns.json(s.samples.t) : '[]');
+  if (s) timeColumns.write(out, s.samples.t);
+  else out.add('[]');
   out.add(`},{"name":${q(name)},"type":"${columnType(type)}","values":`);
   out.add(s ? valuesJson(s.samples, type) : '[]');
   const config: Record<string, string> = { displayNameFromDS: name };
@@ -223,7 +227,7 @@ function targetJson(out: JsonBytes, a: TargetAnswer, times: TimeColumns): void {
   });
 }
 
-/** The whole /query answer, as the bytes of a JSON array: targets in request order. */
+/** The whole /query answer, as the bytes of a JSON array: targets in request order (hand it to answerSent once sent). */
 export function answerJson(answers: TargetAnswer[]): Buffer {
   const times = new TimeColumns();
   const out = new JsonBytes().add('[');

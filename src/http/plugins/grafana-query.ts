@@ -2,6 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { parseQueryRequest } from '../grafana/request.js';
 import { runQuery } from '../grafana/query.js';
+import { answerSent } from '../json-bytes.js';
 import { FILTER_KEYS, nodeFilters } from '../grafana/filters.js';
 import { queryBodySchema, tagBodySchema } from '../grafana/schemas.js';
 import { notConnected, sendError, type PluginDeps } from '../server.js';
@@ -27,6 +28,8 @@ export const grafanaQueryPlugin: FastifyPluginAsync<PluginDeps> = async (app, de
     if (outcome.notices.length > 0) {
       deps.log.warn({ requestId: query.requestId, notices: outcome.notices }, 'query answered in part');
     }
+    // its buffer serves later answers once this one is out (not when the client left halfway)
+    reply.raw.once('finish', () => answerSent(outcome.body));
     return reply.type(JSON_TYPE).send(outcome.body);
   });
 

@@ -8,7 +8,7 @@ import type { ResolvedField } from '../resolve.js';
 import type { Samples } from '../../protocol/data-reply.js';
 import { BadRequest, checkRange, parseRestTime } from '../time.js';
 import { valuesJson } from '../grafana/answer.js';
-import { millisJson } from '../json-bytes.js';
+import { jsonText, millisJson } from '../json-bytes.js';
 
 export interface DataQuery {
   names: string[];
@@ -103,7 +103,7 @@ export function columnsJson(f: ResolvedField, samples: Samples, fromIndex = 0): 
     fromIndex === 0
       ? samples
       : { t: Array.prototype.slice.call(samples.t, fromIndex), v: Array.prototype.slice.call(samples.v, fromIndex), finalizedUntil: samples.finalizedUntil };
-  return `"t":${millisJson(part.t)},"v":${valuesJson(part, f.info.type)}`;
+  return `"t":${millisJson(part.t)},"v":${jsonText(valuesJson(part, f.info.type))}`;
 }
 
 /** Compact columnar JSON: per field its metadata and two arrays, times (epoch ms) and values. */

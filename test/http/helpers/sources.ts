@@ -118,3 +118,19 @@ export function growingSource(name: string, options: { silent?: boolean } = {}):
   if (!options.silent) source.onFieldsChanged = (listener) => signal.listen(listener);
   return source;
 }
+
+/** A node with one field `x` of `points` samples at 1 Hz from t = 1e9 (long decimals), as many as a range holds, never downsampled. */
+export function denseSource(name: string, points: number): DataNodeSource {
+  const t = Float64Array.from({ length: points }, (_, i) => 1e9 + i);
+  const x = Float64Array.from({ length: points }, (_, i) => Math.sin(i) * 1000);
+  return {
+    name,
+    description: 'many samples',
+    getFields: () => [{ x: { description: null, timeline: 't', type: 'number', units: null } }, { t: { interval: 1, field: ['x'] } }],
+    getData: (req) => {
+      const from = Math.max(0, Math.ceil(req.start - 1e9));
+      const to = Math.min(points, Math.ceil(req.end - 1e9));
+      return [{ name: 't', t: t.subarray(from, Math.max(from, to)), fields: new Map([['x', x.subarray(from, Math.max(from, to))]]), finalizedUntil: null }];
+    },
+  };
+}
