@@ -21,6 +21,8 @@ function decodeWith<T>(decode: () => T): T {
 
 /** Decodes a whole message and checks it is a tree that can be passed on. */
 function decodeChecked(data: Buffer): unknown {
+  // its text first: the decoder would take bytes that are not UTF-8 as U+FFFD
+  checkText(data);
   const message = decodeWith(() => cbor.decode(data) as unknown);
   checkDecodedTree(message, 'CBOR');
   return message;
@@ -47,14 +49,50 @@ for (let c = 0; c < 256; c++) {
   if (major === 7 && ((ai >= 20 && ai <= 23) || ai >= 25) && argument >= 0) SCALAR_SIZE[c] = 1 + argument;
 }
 
+/** The argument of the head just read by readHead. Reused: the scanner does not re-enter. */
+let argument = 0;
+
+/** Reads the argument of the head at p (additional information below 28) into `argument`; returns the offset after the head, or -1. */
+function readHead(b: Buffer, p: number, end: number): number {
+  const ai = b[p]! & 31;
+  if (ai < 24) {
+    argument = ai;
+    return p + 1;
+  }
+  if (ai === 24) {
+    if (p + 2 > end) return -1;
+    argument = b[p + 1]!;
+    return p + 2;
+  }
+  if (ai === 25) {
+    if (p + 3 > end) return -1;
+    argument = b.readUInt16BE(p + 1);
+    return p + 3;
+  }
+  if (ai === 26) {
+    if (p + 5 > end) return -1;
+    argument = b.readUInt32BE(p + 1);
+    return p + 5;
+  }
+  if (ai === 27) {
+    if (p + 9 > end) return -1;
+    argument = b.readUInt32BE(p + 1) * 2 ** 32 + b.readUInt32BE(p + 5);
+    return p + 9;
+  }
+  return -1;
+}
+
 /**
  * Skips one CBOR data item at p; returns the offset after it, or -1 when it
  * is truncated or not plain (tags, simple values other than false, true,
  * null and undefined, indefinite-length strings, map keys that are not
  * text): the full decoder then decides. Throws for text that is not UTF-8
- * and nesting beyond MAX_PAYLOAD_NESTING.
+ * and nesting beyond MAX_PAYLOAD_NESTING. With `everything`, tags, simple
+ * values and any map keys are skipped too: a check of the text of a
+ * message that is to be decoded in full (whose decoder refuses
+ * indefinite-length strings itself).
  */
-function skipValue(b: Buffer, p: number, end: number): number {
+function skipValue(b: Buffer, p: number, end: number, everything = false): number {
   let depth = 0;
   for (;;) {
     if (depth > 0 && isMap[depth - 1] === 0 && remaining[depth - 1] !== INDEFINITE) {
@@ -71,7 +109,7 @@ function skipValue(b: Buffer, p: number, end: number): number {
     if (p >= end) return -1;
     const c = b[p]!;
     const major = c >> 5;
-    if (depth > 0 && keyNext[depth - 1] === 1 && major !== 3 && c !== BREAK) return -1;
+    if (depth > 0 && keyNext[depth - 1] === 1 && major !== 3 && c !== BREAK && !everything) return -1;
     const scalar = SCALAR_SIZE[c]!;
     if (scalar > 0) {
       p += scalar;
@@ -83,46 +121,27 @@ function skipValue(b: Buffer, p: number, end: number): number {
       depth--;
     } else {
       const ai = c & 31;
-      let arg: number;
+      let arg = 0;
       let indefinite = false;
-      if (ai < 24) {
-        arg = ai;
-        p += 1;
-      } else if (ai === 24) {
-        if (p + 2 > end) return -1;
-        arg = b[p + 1]!;
-        p += 2;
-      } else if (ai === 25) {
-        if (p + 3 > end) return -1;
-        arg = b.readUInt16BE(p + 1);
-        p += 3;
-      } else if (ai === 26) {
-        if (p + 5 > end) return -1;
-        arg = b.readUInt32BE(p + 1);
-        p += 5;
-      } else if (ai === 27) {
-        if (p + 9 > end) return -1;
-        arg = b.readUInt32BE(p + 1) * 2 ** 32 + b.readUInt32BE(p + 5);
-        p += 9;
-      } else if (ai === 31 && (major === 4 || major === 5)) {
-        arg = 0;
+      if (ai === 31 && (major === 4 || major === 5)) {
         indefinite = true;
         p += 1;
-      } else return -1;
+      } else {
+        p = readHead(b, p, end);
+        if (p < 0) return -1;
+        arg = argument;
+      }
       let container = false;
       switch (major) {
         case 0: // unsigned and negative integers
         case 1:
           break;
         case 2: // byte string
-          p += arg;
-          if (p > end) return -1;
-          break;
         case 3: {
           const start = p;
           p += arg;
           if (p > end) return -1;
-          checkUtf8(b, start, p, 'CBOR');
+          if (major === 3) checkUtf8(b, start, p, 'CBOR');
           break;
         }
         case 4:
@@ -130,9 +149,10 @@ function skipValue(b: Buffer, p: number, end: number): number {
           container = true;
           break;
         case 6: // tags: cbor-x gives several of them meanings of its own
-          return -1;
+          if (!everything) return -1;
+          continue; // the tagged item follows, and counts as the item
         case 7: // false, true, null, undefined (20-23) and floats (25-27) only
-          if (ai < 20 || ai === 24) return -1;
+          if ((ai < 20 || ai === 24) && !everything) return -1;
           break;
       }
       // an empty container counts as a level too, as in the other formats
@@ -158,6 +178,25 @@ function skipValue(b: Buffer, p: number, end: number): number {
 }
 
 const majorOf = (c: number | undefined): number => (c === undefined ? -1 : c >> 5);
+
+/**
+ * Throws for text that is not UTF-8 anywhere in the message, and for
+ * nesting beyond MAX_PAYLOAD_NESTING (counted from its elements, as the
+ * scanner counts); what it cannot read is left to the decoder.
+ */
+function checkText(b: Buffer): void {
+  if (majorOf(b[0]) !== 4) return;
+  let p: number;
+  let count: number;
+  if ((b[0]! & 31) === 31) {
+    p = 1;
+    count = Infinity; // up to its break
+  } else {
+    p = readHead(b, 0, b.length);
+    count = argument;
+  }
+  for (let i = 0; i < count && p >= 0 && p < b.length && b[p] !== BREAK; i++) p = skipValue(b, p, b.length, true);
+}
 
 /** Where each element of the last scanned message's header starts and ends. Reused: the scanner does not re-enter. */
 const elementStart: number[] = [];

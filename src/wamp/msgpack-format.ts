@@ -39,6 +39,8 @@ function decodeWith<T>(decode: () => T): T {
 
 /** Decodes a whole message and checks it is a tree that can be passed on. */
 function decodeChecked(data: Buffer): unknown {
+  // its strings first: the decoder would take bytes that are not UTF-8 as U+FFFD
+  checkStrings(data);
   const message = decodeWith(() => unpackr.unpack(data) as unknown);
   // every level of nesting takes a byte at least, and this decoder never
   // shares a list between two places: a short message needs no walk (most
@@ -70,9 +72,11 @@ const isStr = (c: number): boolean => (c >= 0xa0 && c <= 0xbf) || (c >= 0xd9 && 
  * Skips one msgpack value at p; returns the offset after it, or -1 when it
  * is truncated or not plain (extension types, non-string map keys): the
  * full decoder then decides. Throws for strings that are not UTF-8, the
- * never-used byte 0xc1, and nesting beyond MAX_PAYLOAD_NESTING.
+ * never-used byte 0xc1, and nesting beyond MAX_PAYLOAD_NESTING. With
+ * `everything`, extension types and any map keys are skipped too: a check
+ * of the strings of a message that is to be decoded in full.
  */
-function skipValue(b: Buffer, p: number, end: number): number {
+function skipValue(b: Buffer, p: number, end: number, everything = false): number {
   let depth = 0;
   for (;;) {
     if (depth > 0 && isMap[depth - 1] === 0) {
@@ -88,7 +92,7 @@ function skipValue(b: Buffer, p: number, end: number): number {
     }
     if (p >= end) return -1;
     const c = b[p]!;
-    if (depth > 0 && keyNext[depth - 1] === 1 && !isStr(c)) return -1;
+    if (depth > 0 && keyNext[depth - 1] === 1 && !isStr(c) && !everything) return -1;
     const fixed = FIXED_SIZE[c]!;
     let items = -1; // >= 0: a container starts with this many items
     let map = false;
@@ -140,10 +144,27 @@ function skipValue(b: Buffer, p: number, end: number): number {
           map = c === 0xdf;
           p += 5;
           break;
+        case 0xc7: // ext 8, 16, 32: a length, a type byte and the data
+        case 0xc8:
+        case 0xc9:
+          if (!everything) return -1;
+          head = c === 0xc7 ? 3 : c === 0xc8 ? 4 : 6;
+          if (p + head > end) return -1;
+          len = c === 0xc7 ? b[p + 1]! : c === 0xc8 ? b.readUInt16BE(p + 1) : b.readUInt32BE(p + 1);
+          break;
+        case 0xd4: // fixext 1 to 16: a type byte and the data
+        case 0xd5:
+        case 0xd6:
+        case 0xd7:
+        case 0xd8:
+          if (!everything) return -1;
+          head = 2;
+          len = 1 << (c - 0xd4);
+          break;
         case 0xc1:
           throw new ProtocolViolation('invalid msgpack: the byte 0xc1 is never used');
         default:
-          return -1; // extension types
+          return -1; // none left: every other byte is handled above
       }
       if (items < 0) {
         const start = p + head;
@@ -170,6 +191,18 @@ function skipValue(b: Buffer, p: number, end: number): number {
       depth--;
     }
   }
+}
+
+/**
+ * Throws for a string that is not UTF-8 anywhere in the message, and for
+ * nesting beyond MAX_PAYLOAD_NESTING (counted from its elements, as the
+ * scanner counts); what it cannot read is left to the decoder.
+ */
+function checkStrings(b: Buffer): void {
+  const header = readArrayHeader(b, 0);
+  if (header === undefined) return;
+  let p = header[0];
+  for (let i = 0; i < header[1] && p >= 0; i++) p = skipValue(b, p, b.length, true);
 }
 
 /** Offset after the array header at p, and the element count; undefined if there is none. */

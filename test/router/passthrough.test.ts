@@ -378,6 +378,9 @@ describe('malformed payloads end only the sender session', () => {
     ['msgpack with a truncated list', 'wamp.2.msgpack', handMessage('msgpack', [16, 1, {}, 'com.victim'], Buffer.from('9301', 'hex'), 1)],
     ['CBOR with a truncated map', 'wamp.2.cbor', handMessage('cbor', [16, 1, {}, 'com.victim'], Buffer.from('80a2616101', 'hex'), 2)],
     ['CBOR with text that is not UTF-8', 'wamp.2.cbor', handMessage('cbor', [16, 1, {}, 'com.victim'], Buffer.from('8162c328', 'hex'), 1)],
+    // beside an extension type or a tag the message is decoded in full: its strings are checked all the same
+    ['msgpack with a timestamp and a string that is not UTF-8', 'wamp.2.msgpack', handMessage('msgpack', [16, 1, {}, 'com.victim'], Buffer.from('92d6ff00000001a2fffe', 'hex'), 1)],
+    ['CBOR with a tag and text that is not UTF-8', 'wamp.2.cbor', handMessage('cbor', [16, 1, {}, 'com.victim'], Buffer.from('82c10162c328', 'hex'), 1)],
   ];
 
   for (const [name, protocol, message] of cases) {

@@ -119,6 +119,32 @@ test('strings that are not UTF-8 in a binary payload are protocol violations (a 
   assert.throws(() => msgpackSerializer.decodeIncoming(Buffer.from('95300180a17091c1', 'hex')), /0xc1/);
 });
 
+test('messages decoded in full (extension types, tags, other keys) have their strings checked too; a real U+FFFD passes', () => {
+  const notUtf8 = (e: unknown): boolean => e instanceof ProtocolViolation && /UTF-8/.test(e.message);
+  const msgpack = (payload: string): Buffer => Buffer.from(`95300180a170${payload}`.replace(/ /g, ''), 'hex'); // [48,1,{},"p",<payload>]
+  const cbor = (payload: string): Buffer => Buffer.from(`85183001a06170${payload}`.replace(/ /g, ''), 'hex');
+  for (const bad of [
+    '92 d6ff00000001 a2fffe', // [Timestamp, "\xff\xfe"]
+    '92 c7020501ff a1ff', // [ext 8 of type 5, "\xff"]
+    '91 81 01 a1ff', // [{1: "\xff"}]
+    '91 82 01 01 a1ff 01', // [{1: 1, "\xff": 1}]: a string key beside an integer one
+  ]) {
+    assert.throws(() => msgpackSerializer.decodeIncoming(msgpack(bad)), notUtf8, bad);
+  }
+  for (const bad of [
+    '82 c101 62fffe', // [1(1), "\xff\xfe"]
+    '81 c1 62c328', // [1("\xc3(")]: the tagged text itself
+    '82 f0 61ff', // [simple(16), "\xff"]
+    '81 a1 01 61ff', // [{1: "\xff"}]
+  ]) {
+    assert.throws(() => cborSerializer.decodeIncoming(cbor(bad)), notUtf8, bad);
+  }
+  const [m] = msgpackSerializer.decodeIncoming(msgpack('92 d6ff00000001 a3efbfbd'));
+  assert.equal((m!.message as unknown[][])[4]![1], '\ufffd');
+  const [c] = cborSerializer.decodeIncoming(cbor('82 c101 63efbfbd'));
+  assert.equal((c!.message as unknown[][])[4]![1], '\ufffd');
+});
+
 test('the JSON scanner accepts exactly the JSON that JSON.parse accepts, lists of numbers included', () => {
   const payloads = [
     '[1,2,3]', '[1, 2 ,3 ]', '[-0.5e+3,1E-2,0,"x",2,true,null]', '[[1,2],[3]]', '[{"a":[1,2]},3]', '[1,2],{"k":[3,4]}',

@@ -302,9 +302,9 @@ export class FuzzSession {
         return;
       }
       // Bytes that are not UTF-8 in a msgpack or CBOR string: the router refuses
-      // them where its scanner reads them, but where it decodes a message in
-      // full (extension types, tags) its decoder takes them as U+FFFD, as ours
-      // did here (cbor-x also writes a lone surrogate as such bytes).
+      // them, but our decoder took them as U+FFFD, which a sender may also
+      // have sent as such (cbor-x also writes a lone surrogate as such bytes):
+      // from the decoded message alone either outcome is right.
       if (replaced && this.protocol.format !== 'json') {
         this.beUnpredictable('a msgpack or CBOR string that may not be UTF-8');
         return;
