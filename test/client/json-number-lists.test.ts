@@ -170,3 +170,22 @@ test('numbers() gives the doubles JSON.parse gives (NaN for null), by the fast w
   const list = parseKeepingNumberLists('[1.5,2.5]', 1) as JsonNumberList;
   assert.equal(list.numbers(), list.numbers(), 'read once');
 });
+
+test('bytes read as TextDecoder and JSON.parse read them: any UTF-8, bytes that are not, a BOM; kept lists are views of them', () => {
+  const decoder = new TextDecoder();
+  const docs = [
+    Buffer.from('{"a":"é ✓ 😀","b":[1,2,3,4],"c":"\\u00e9\\ud83d\\ude00"}'),
+    Buffer.concat([Buffer.from('{"bad":"'), Buffer.from([0xff, 0xc3, 0x28, 0xe2, 0x82]), Buffer.from('","k":[5,6,7,8]}')]),
+    Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('[1,2,3,4]')]), // a BOM, which TextDecoder drops
+    Buffer.concat([Buffer.from('{"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('":[1,2,3,4]}')]), // an encoded lone surrogate as a key
+  ];
+  for (const bytes of docs) {
+    const ours = parseKeepingNumberLists(bytes, 4);
+    assert.deepEqual(expand(ours), JSON.parse(decoder.decode(bytes)), bytes.toString('hex'));
+  }
+  const message = Buffer.from('[50,7,{},[{"t":[1.5,2.5,3.5,4.5]}]]');
+  const list = ((parseKeepingNumberLists(message, 4) as unknown[])[3] as { t: JsonNumberList }[])[0]!.t;
+  assert.equal(list.bytes.buffer, message.buffer, 'a view of the message, not a copy');
+  assert.equal(list.text, '[1.5,2.5,3.5,4.5]');
+  assert.throws(() => parseKeepingNumberLists(Buffer.from('[1,2')), SyntaxError);
+});
