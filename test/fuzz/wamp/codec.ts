@@ -7,7 +7,7 @@
 //
 // Decoding uses the same libraries with the router's options, so the oracle
 // judges a frame by what the router itself sees in it.
-import { Packr, Unpackr } from 'msgpackr';
+import { C1, Packr, Unpackr } from 'msgpackr';
 import { Encoder as CborEncoder } from 'cbor-x';
 import { decodeJsonText } from '../../../src/wamp/json-format.js';
 
@@ -223,15 +223,20 @@ export function decodeFrame(data: Buffer, protocol: Protocol): Decoded {
   }
 }
 
+/** What msgpackr makes of the byte 0xc1, which msgpack never uses. */
+const C1_TYPE = (C1 as object).constructor as new () => unknown;
+
 /**
  * How deeply a decoded value nests lists and maps, whether it contains
- * itself or one list or map twice (CBOR shared references), and whether a
+ * itself or one list or map twice (CBOR shared references), whether a
  * string or key holds U+FFFD (what decoders make of bytes that are not
- * UTF-8). Never recursive.
+ * UTF-8), and whether msgpack's never-used byte 0xc1 was in it. Never
+ * recursive.
  */
-export function nesting(value: unknown, limit = 1_000_000): { depth: number; cyclic: boolean; shared: boolean; replaced: boolean } {
+export function nesting(value: unknown, limit = 1_000_000): { depth: number; cyclic: boolean; shared: boolean; replaced: boolean; neverUsed: boolean } {
   let depth = 0;
   let replaced = false;
+  let neverUsed = false;
   let cyclic = false;
   let shared = false;
   const onPath = new Set<object>();
@@ -247,6 +252,7 @@ export function nesting(value: unknown, limit = 1_000_000): { depth: number; cyc
     }
     const v = top.enter;
     if (typeof v === 'string' && v.includes('\ufffd')) replaced = true;
+    if (v instanceof C1_TYPE) neverUsed = true;
     if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v)) continue;
     if (!Array.isArray(v) && !(v instanceof Map) && Object.keys(v).some((k) => k.includes('\ufffd'))) replaced = true;
     if (onPath.has(v)) {
@@ -261,5 +267,5 @@ export function nesting(value: unknown, limit = 1_000_000): { depth: number; cyc
     const children = Array.isArray(v) ? v : v instanceof Map ? [...v.values()] : v instanceof Set ? [...v] : Object.values(v as object);
     for (const c of children) stack.push({ enter: c, depth: top.depth + 1 });
   }
-  return { depth, cyclic, shared, replaced };
+  return { depth, cyclic, shared, replaced, neverUsed };
 }

@@ -292,7 +292,12 @@ export class FuzzSession {
     // references), as a protocol violation: the whole batch is refused, even
     // the messages before it. nesting() counts the message as level 1.
     for (const m of decoded.messages) {
-      const { depth, cyclic, shared, replaced } = nesting(m);
+      const { depth, cyclic, shared, replaced, neverUsed } = nesting(m);
+      if (neverUsed && this.protocol.format === 'msgpack') {
+        // our decoder reads it as a placeholder; the router refuses it wherever it is
+        this.endExpected('a message with the byte 0xc1, which msgpack never uses', seq0 + 1, true, [1002]);
+        return;
+      }
       if (cyclic || shared || depth > MAX_PAYLOAD_NESTING + 3) {
         this.endExpected(cyclic || shared ? 'a message holding a list or map twice' : `a message nested ${depth} deep`, seq0 + 1, true, [1002]);
         return;
