@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MessageType } from '../wamp/messages.js';
 import { jsonSerializer } from '../wamp/serializers.js';
-import { isDict } from '../wamp/validation.js';
+import { isDict, ProtocolViolation, validateMessage } from '../wamp/validation.js';
 import { DEFAULT_WEBSOCKET_OPTIONS, type CallerService, type PathService, type PublisherService } from './config.js';
 import type { Connection, TransportInfo } from './connection.js';
 import type { Router } from './router.js';
@@ -90,16 +90,25 @@ class BridgeSession {
       return;
     }
     const id = (this.nextId = this.nextId >= 2 ** 53 ? 1 : this.nextId + 1);
-    let text: string;
+    let data: Buffer;
     try {
-      text = JSON.stringify(build(id));
+      data = Buffer.from(JSON.stringify(build(id)));
     } catch {
       // JSON.parse takes nesting that JSON.stringify cannot write back
       reply(400, badRequest('the arguments cannot be passed on: nested too deep'));
       return;
     }
+    // what the router refuses as a protocol violation (a payload nested too deep, ...) would
+    // end this session, shared by every HTTP client of the path: it is this request's error alone
+    try {
+      for (const { message, payload } of jsonSerializer.decodeIncoming(data)) validateMessage(message, payload?.count);
+    } catch (err) {
+      if (!(err instanceof ProtocolViolation)) throw err;
+      reply(400, badRequest(`the request cannot be passed on: ${err.message}`));
+      return;
+    }
     this.pending.set(id, reply);
-    session.receive(Buffer.from(text));
+    session.receive(data);
   }
 
   forget(reply: Reply): void {

@@ -41,6 +41,10 @@ describe('HTTP bridge', () => {
     agent = await connectAutobahn({ url: r.openUrl, realm: 'test_realm', serializer: 'msgpack' });
     await agent.session.register('observatory.acu1', (args, kwargs) => ({ args, kwargs }));
     await agent.session.register('observatory.acu1.ops', (args) => [0, `${String(args?.[0])} ${String(args?.[1])} started`, { session_id: 1 }]);
+    await agent.session.register('observatory.acu1.slow', async (args) => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return args?.[0];
+    });
   });
   after(async () => {
     await agent.close();
@@ -87,6 +91,20 @@ describe('HTTP bridge', () => {
     assert.equal(get.status, 405);
     const ok = await post('call', { procedure: 'observatory.acu1.ops', args: ['a', 'b'] });
     assert.equal(ok.status, 200);
+  });
+
+  test('a request the router would refuse as a protocol violation gets 400 alone; calls of other clients go on', async () => {
+    const deep = (n: number): unknown => (n === 0 ? 1 : [deep(n - 1)]);
+    const slow = post('call', { procedure: 'observatory.acu1.slow', args: ['still here'] });
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the slow call is in flight
+    const bad = await post('call', { procedure: 'observatory.acu1', args: [deep(600)] });
+    assert.equal(bad.status, 400);
+    assert.match(String((bad.json.args as unknown[])[0]), /nested deeper than 512/);
+    const badPublish = await post('publish', { topic: 'observatory.t', kwargs: { k: deep(600) } });
+    assert.equal(badPublish.status, 400);
+    const answered = await slow;
+    assert.equal(answered.status, 200, JSON.stringify(answered.json));
+    assert.deepEqual((answered.json.args as unknown[])[0], 'still here');
   });
 
   test('a caller whose role does not exist answers 500 with a clear error', async () => {
