@@ -24,29 +24,42 @@ for (let i = 0; i < 100; i++) {
 
 /** Buffers answers are written in, kept for the next answers once sent. */
 const spare: Buffer[] = [];
+let spareBytes = 0;
 /** the memory of the buffers handed out as answers, so only those come back */
 const handedOut = new WeakSet<ArrayBufferLike>();
-/** at most this many kept, none larger than MAX_KEPT_BYTES: a burst of huge answers is not held on to */
+/**
+ * What is kept: a few buffers of everyday answers, none larger than
+ * MAX_KEPT_BYTES and MAX_SPARE_BYTES in all, so a burst of huge answers
+ * is not held on to for the life of the process.
+ */
 const MAX_SPARE = 8;
-const MAX_KEPT_BYTES = 32 * 1024 * 1024;
+const MAX_KEPT_BYTES = 4 * 1024 * 1024;
+const MAX_SPARE_BYTES = 16 * 1024 * 1024;
 const FIRST_SIZE = 64 * 1024;
 
 function takeBuffer(atLeast: number): Buffer {
-  for (let i = spare.length - 1; i >= 0; i--) if (spare[i]!.length >= atLeast) return spare.splice(i, 1)[0]!;
+  for (let i = spare.length - 1; i >= 0; i--) {
+    if (spare[i]!.length >= atLeast) {
+      const b = spare.splice(i, 1)[0]!;
+      spareBytes -= b.length;
+      return b;
+    }
+  }
   // its own memory (never a slice of Node's shared pool): the whole of it is ours to give back
   return Buffer.allocUnsafeSlow(Math.max(FIRST_SIZE, atLeast));
 }
 
 function keep(b: Buffer): void {
   if (b.length > MAX_KEPT_BYTES) return;
-  if (spare.length >= MAX_SPARE) {
-    // drop the smallest
+  // make room by dropping smaller ones; keep none if only larger ones would have to go
+  while (spare.length >= MAX_SPARE || spareBytes + b.length > MAX_SPARE_BYTES) {
     let k = 0;
     for (let i = 1; i < spare.length; i++) if (spare[i]!.length < spare[k]!.length) k = i;
-    if (spare[k]!.length >= b.length) return;
-    spare.splice(k, 1);
+    if (spare.length === 0 || spare[k]!.length >= b.length) return;
+    spareBytes -= spare.splice(k, 1)[0]!.length;
   }
   spare.push(b);
+  spareBytes += b.length;
 }
 
 /**

@@ -101,3 +101,14 @@ test('an answer larger than its buffer moves to a larger one, bytes intact; a ti
   const expected = JSON.stringify(t.map((x) => Math.round(x * 1000)));
   assert.equal(out.toBuffer().toString('latin1'), `[${expected},${expected}]`);
 });
+
+test('a huge answer is not kept once sent: its memory goes back to the system', () => {
+  const huge = new JsonBytes().add(Buffer.alloc(5_000_000, 0x20)).toBuffer();
+  answerSent(huge);
+  const next = new JsonBytes().add(Buffer.alloc(4_500_000, 0x20)).toBuffer();
+  assert.notEqual(next.buffer, huge.buffer);
+  // an everyday one is
+  const everyday = new JsonBytes().add(Buffer.alloc(300_000, 0x20)).toBuffer();
+  answerSent(everyday);
+  assert.equal(new JsonBytes().add(Buffer.alloc(200_000, 0x20)).toBuffer().buffer, everyday.buffer);
+});
