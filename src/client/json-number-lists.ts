@@ -262,15 +262,19 @@ class Reader {
     return b.toString(ascii ? 'latin1' : 'utf8', start, p);
   }
 
+  /** Steps into the list or object at pos; true, and past it, when it closes at once with `close`. */
+  private empty(close: number): boolean {
+    this.pos++;
+    this.skipBlanks();
+    if (this.b[this.pos] !== close) return false;
+    this.pos++;
+    return true;
+  }
+
   private object(): Record<string, unknown> {
     const b = this.b;
     const out: Record<string, unknown> = {};
-    this.pos++;
-    this.skipBlanks();
-    if (b[this.pos] === CLOSE_OBJECT) {
-      this.pos++;
-      return out;
-    }
+    if (this.empty(CLOSE_OBJECT)) return out;
     for (;;) {
       this.skipBlanks();
       if (b[this.pos] !== QUOTE) throw NOT_TAKEN;
@@ -300,12 +304,7 @@ class Reader {
     }
     const b = this.b;
     const out: unknown[] = [];
-    this.pos++;
-    this.skipBlanks();
-    if (b[this.pos] === CLOSE_ARRAY) {
-      this.pos++;
-      return out;
-    }
+    if (this.empty(CLOSE_ARRAY)) return out;
     for (;;) {
       out.push(this.value());
       this.skipBlanks();

@@ -58,7 +58,7 @@ export const CONSUMER_TOPICS = `${URI_PREFIX}.consumer.`;
 
 /** The node name in a fields_changed topic, or null when the topic is not one. */
 export function nodeOfFieldsChangedTopic(topic: string): string | null {
-  const head = `${URI_PREFIX}.consumer.`;
+  const head = CONSUMER_TOPICS;
   const tail = '.fields_changed';
   if (!topic.startsWith(head) || !topic.endsWith(tail) || topic.length <= head.length + tail.length) return null;
   return topic.slice(head.length, topic.length - tail.length);

@@ -7,7 +7,7 @@
 // role of its configuration, so authorization applies as for any client.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MessageType } from '../wamp/messages.js';
-import { jsonSerializer } from '../wamp/serializers.js';
+import { jsonSerializer, type IncomingMessage as WampMessageIn } from '../wamp/serializers.js';
 import { isDict, ProtocolViolation, validateMessage } from '../wamp/validation.js';
 import { DEFAULT_WEBSOCKET_OPTIONS, type CallerService, type PathService, type PublisherService } from './config.js';
 import type { Connection, TransportInfo } from './connection.js';
@@ -100,15 +100,17 @@ class BridgeSession {
     }
     // what the router refuses as a protocol violation (a payload nested too deep, ...) would
     // end this session, shared by every HTTP client of the path: it is this request's error alone
+    let messages: WampMessageIn[];
     try {
-      for (const { message, payload } of jsonSerializer.decodeIncoming(data)) validateMessage(message, payload?.count);
+      messages = jsonSerializer.decodeIncoming(data);
+      for (const { message, payload } of messages) validateMessage(message, payload?.count);
     } catch (err) {
       if (!(err instanceof ProtocolViolation)) throw err;
       reply(400, badRequest(`the request cannot be passed on: ${err.message}`));
       return;
     }
     this.pending.set(id, reply);
-    session.receive(data);
+    session.receiveDecoded(messages);
   }
 
   forget(reply: Reply): void {

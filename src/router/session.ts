@@ -121,6 +121,11 @@ export class RouterSession {
       this.protocolViolation((err as Error).message);
       return;
     }
+    this.receiveDecoded(messages);
+  }
+
+  /** Messages of one frame, decoded (by receive, or by a router part that decoded them itself). */
+  receiveDecoded(messages: readonly IncomingMessage[]): void {
     for (const { message, payload } of messages) {
       // a previous message of a batch may have ended the session
       if ((this.state as State) === 'closed') return;
