@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { Router } from '../../src/router/index.js';
 import type { RouterConfig, TlsConfig } from '../../src/router/config.js';
+import { restartablePort } from './ports.js';
 import { DEFAULT_REALM, PUBLIC_DEFAULT_SECRETS, defaultRouterConfig } from '../../src/cli/router-defaults.js';
 
 const fixtures = fileURLToPath(new URL('../../../test/fixtures/tls/', import.meta.url));
@@ -113,7 +114,7 @@ export interface RouterProcess {
 }
 
 export interface SpawnRouterOptions {
-  /** fixed ports (e.g. to restart on the same ports); default 0 = ephemeral */
+  /** fixed ports (e.g. to restart on the same ports); by default free ports below the ephemeral range, so a restart on them cannot collide with an outgoing connection */
   openPort?: number;
   tlsPort?: number;
   /** run without the secure listener */
@@ -128,9 +129,23 @@ export interface SpawnRouterOptions {
 
 /**
  * Starts `sisock router` as a child process on 127.0.0.1 and resolves once
- * it prints where it listens. The caller must stop() or kill() it.
+ * it prints where it listens. The caller must stop() or kill() it. Ports it
+ * picked itself are picked again when another process took one meanwhile.
  */
-export function spawnRouter(options: SpawnRouterOptions = {}): Promise<RouterProcess> {
+export async function spawnRouter(options: SpawnRouterOptions = {}): Promise<RouterProcess> {
+  for (let attempt = 1; ; attempt++) {
+    const openPort = options.openPort ?? (await restartablePort());
+    const tlsPort = options.tlsPort ?? (options.noTls ? 0 : await restartablePort([openPort]));
+    try {
+      return await spawnRouterOn({ ...options, openPort, tlsPort });
+    } catch (err) {
+      const picked = options.openPort === undefined || (!options.noTls && options.tlsPort === undefined);
+      if (!picked || attempt === 5 || !String(err).includes('EADDRINUSE')) throw err;
+    }
+  }
+}
+
+function spawnRouterOn(options: SpawnRouterOptions): Promise<RouterProcess> {
   const args = [bin, 'router', '--host', '127.0.0.1', '--ocs-port', String(options.openPort ?? 0)];
   if (options.noTls) args.push('--no-tls');
   else args.push('--tls-port', String(options.tlsPort ?? 0), '--tls-key', TEST_TLS.keyFile, '--tls-cert', TEST_TLS.certFile);
