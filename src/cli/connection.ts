@@ -3,7 +3,7 @@
 // variables keep their meaning: CROSSBAR_HOST and CROSSBAR_TLS_PORT make the
 // default wss:// URL, WAMP_USER / WAMP_SECRET the WAMP-CRA credentials.
 import { existsSync, readFileSync } from 'node:fs';
-import type { Auth, ClientOptions, SerializerName } from '../client/client.js';
+import { DEFAULT_MAX_MESSAGE_SIZE, type Auth, type ClientOptions, type SerializerName } from '../client/client.js';
 import type { Logger } from '../log/logger.js';
 import { UsageError, type OptionSpecs, type Resolved } from './options.js';
 
@@ -21,6 +21,7 @@ export const connectionOptions = {
   ticket: { flag: 'ticket', type: 'string', env: 'WAMP_TICKET', key: 'client.ticket', description: 'ticket for ticket authentication' },
   ca: { flag: 'ca', type: 'string', env: 'SISOCK_CA', key: 'client.ca', description: `PEM file of the CA to trust for wss:// (default ${DEFAULT_CA_FILE} when it exists, else the system's)` },
   serializer: { flag: 'serializer', type: 'string', env: 'SISOCK_SERIALIZER', key: 'client.serializer', default: 'json', description: 'json, msgpack or cbor' },
+  maxMessageSize: { flag: 'max-message-size', type: 'number', env: 'SISOCK_MAX_MESSAGE_SIZE', key: 'client.max_message_size', default: DEFAULT_MAX_MESSAGE_SIZE, description: "largest WAMP message sent or taken, bytes: the router's limit (an answer over it is an error for its caller alone)" },
 } satisfies OptionSpecs;
 
 export type ConnectionSettings = Resolved<typeof connectionOptions>;
@@ -38,6 +39,7 @@ export function clientOptionsFrom(s: ConnectionSettings, logger?: Logger): Clien
   const url = s.url ?? `wss://${s.routerHost.includes(':') ? `[${s.routerHost}]` : s.routerHost}:${s.routerPort}/ws`;
   if (!/^wss?:\/\//.test(url)) throw new UsageError(`--url must start with ws:// or wss://, got '${url}'`);
   if (!['json', 'msgpack', 'cbor'].includes(s.serializer)) throw new UsageError(`--serializer must be json, msgpack or cbor, got '${s.serializer}'`);
+  if (!Number.isInteger(s.maxMessageSize) || s.maxMessageSize < 1024) throw new UsageError(`--max-message-size must be a whole number of bytes, at least 1024, got ${s.maxMessageSize}`);
   const secret = s.secret ?? (s.secretFile !== undefined ? readText(s.secretFile, 'the secret file').trim() : undefined);
   let auth: Auth = { method: 'anonymous' };
   if (secret !== undefined && secret !== '') auth = { method: 'wampcra', authid: s.user, secret };
@@ -48,6 +50,8 @@ export function clientOptionsFrom(s: ConnectionSettings, logger?: Logger): Clien
     realm: s.realm,
     auth,
     serializer: s.serializer as SerializerName,
+    maxMessageSize: s.maxMessageSize,
+    maxPayload: s.maxMessageSize,
     ...(caFile !== undefined ? { ca: readText(caFile, 'the CA file') } : {}),
     ...(logger ? { logger } : {}),
   };

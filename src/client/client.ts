@@ -18,6 +18,10 @@ import { JsonSerializer } from './json-serializer.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { CallTimeoutError, describeError, FatalClientError, NotConnectedError, toWampError, WampError } from './errors.js';
 import { webSocketClass, type TransportOptions } from './transport.js';
+import { limitAnswerSize } from './size-limit.js';
+
+/** The largest message sent by default: the sisock router's default limit. */
+export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
 
 export type SerializerName = 'json' | 'msgpack' | 'cbor';
 
@@ -60,6 +64,13 @@ export interface ClientOptions {
   connectTimeout?: number;
   /** largest message accepted, bytes (default 64 MiB) */
   maxPayload?: number;
+  /**
+   * largest message sent, bytes (default 64 MiB, the sisock router's
+   * limit): an answer to a call over it becomes ERROR
+   * `wamp.error.payload_size_exceeded` for that call, so the router does
+   * not close the connection
+   */
+  maxMessageSize?: number;
   logger?: Logger;
   /**
    * Which errors of a session's setup (restoring, join hooks) stop the client
@@ -522,14 +533,20 @@ export class WampClient extends EventEmitter {
     this.live = { registrations: new Set(), subscriptions: new Set() };
     // wampy reports a refused or failed connection as a bare close; keep the socket's own reason.
     let transportError: Error | undefined;
-    const serializer = typeof this.options.serializer === 'object' ? this.options.serializer : SERIALIZERS[this.options.serializer ?? 'json']();
+    const own = typeof this.options.serializer === 'object' ? this.options.serializer : SERIALIZERS[this.options.serializer ?? 'json']();
+    const serializer = limitAnswerSize(own, this.options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE, (o) =>
+      this.log[o.replaced ? 'warn' : 'error'](
+        { type: o.type, requestId: o.requestId, bytes: o.bytes, limit: this.options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE },
+        o.replaced ? 'an answer was too large for the router: the caller gets payload_size_exceeded' : 'a message too large for the router: it will close the connection',
+      ),
+    );
     const WebSocketClass = webSocketClass(
       {
         ca: this.options.ca,
         maxPayload: this.options.maxPayload,
         handshakeTimeout: this.options.connectTimeout ?? 10_000,
         // our JSON serializer reads a kept-lists result from the bytes
-        textAsBytes: serializer instanceof JsonSerializer,
+        textAsBytes: own instanceof JsonSerializer,
       },
       (ws) => {
         ws.on('error', (err) => (transportError ??= err));
@@ -553,7 +570,7 @@ export class WampClient extends EventEmitter {
       interrupt: (id) => invocations.get(id)?.abort(new WampError('wamp.error.canceled', 'the call was canceled')),
     });
     this.wampy = w;
-    this.jsonSerializer = serializer instanceof JsonSerializer ? serializer : null;
+    this.jsonSerializer = own instanceof JsonSerializer ? own : null;
     const timeout = setTimeout(() => {
       this.sessionEnded(generation, new Error(`no WELCOME within ${this.options.connectTimeout ?? 10_000} ms`));
     }, this.options.connectTimeout ?? 10_000);

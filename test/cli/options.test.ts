@@ -40,3 +40,14 @@ test('bad values and unknown flags are usage errors with a clear message', () =>
   assert.throws(() => parseCommandLine(specs, [], { PORT: 'abc' }), /environment variable PORT/);
   assert.throws(() => parseCommandLine(specs, ['--nope'], {}), UsageError);
 });
+
+test('every component takes the WAMP message size limit: flag or SISOCK_MAX_MESSAGE_SIZE, 64 MiB by default', async () => {
+  const { clientOptionsFrom, connectionOptions } = await import('../../src/cli/connection.js');
+  const parse = (argv: string[], env: Record<string, string> = {}): ReturnType<typeof clientOptionsFrom> =>
+    clientOptionsFrom(parseCommandLine(connectionOptions, argv, env).options);
+  assert.deepEqual([parse([]).maxMessageSize, parse([]).maxPayload], [64 * 1024 * 1024, 64 * 1024 * 1024]);
+  assert.deepEqual([parse([], { SISOCK_MAX_MESSAGE_SIZE: '1048576' }).maxMessageSize, parse(['--max-message-size', '2048']).maxPayload], [1048576, 2048]);
+  for (const bad of ['100', '0', '2048.5']) {
+    assert.throws(() => parse(['--max-message-size', bad]), (e: unknown) => e instanceof UsageError && /--max-message-size must be a whole number of bytes, at least 1024/.test(e.message), bad);
+  }
+});
