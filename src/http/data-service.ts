@@ -51,13 +51,15 @@ export type FailureKind = UpstreamErrorKind | 'unknown';
 /**
  * The status for a request none of whose targets could be answered:
  * 503 without a router session, 504 when a node timed out, 502 when a node
- * failed, 404 when only names were unknown (never 401: grafana-json-protocol 2.3).
+ * failed, 422 when an answer would be too large to carry, 404 when only
+ * names were unknown (never 401: grafana-json-protocol 2.3).
  */
 export function failureStatus(kinds: Iterable<FailureKind>): number {
   const set = new Set(kinds);
   if (set.has('unavailable')) return 503;
   if (set.has('timeout')) return 504;
   if (set.has('remote') || set.has('no-such-node') || set.has('bad-reply')) return 502;
+  if (set.has('too-large')) return 422;
   if (set.has('canceled')) return 499;
   return 404;
 }

@@ -1,12 +1,14 @@
 // Fetches samples for a set of fields: one get_data per data node, all nodes
 // in parallel, each cut off after the per-node timeout so one slow node does
 // not hold back the others, identical concurrent calls shared, everything
-// aborted when the client that asked goes away.
+// aborted when the client that asked goes away. A node whose answer would
+// be too large for one WAMP message is asked again in parts (its fields,
+// then the window), up to a bound on the samples of one request.
 import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
 import { InFlight } from './coalesce.js';
 import type { ResolvedField } from './resolve.js';
-import { checkDataReply, samplesOf, type Samples } from '../protocol/data-reply.js';
+import { checkDataReply, joinSamples, samplesOf, type Samples } from '../protocol/data-reply.js';
 import { asUpstreamError, UpstreamError, type Upstream } from './upstream.js';
 import type { DataReply } from '../protocol/types.js';
 
@@ -35,12 +37,28 @@ export interface FetcherOptions {
   logger?: Logger;
   /** per data node; a node slower than this is answered with an error for its fields */
   nodeTimeoutMs?: number;
+  /** samples of one node for one request at most, when its answer must be asked for in parts (default 10 million) */
+  maxSplitSamples?: number;
+}
+
+/** Windows shorter than this are not halved again. */
+const MIN_SPLIT_SECONDS = 0.001;
+
+/** Calls to one node for one request at most, when it is asked in parts. */
+const MAX_PART_CALLS = 1000;
+
+/** Counts the samples fetched for one node and request, the calls made, and whether they came in parts. */
+interface SplitBudget {
+  samples: number;
+  calls: number;
+  split: boolean;
 }
 
 export class Fetcher {
   private readonly inFlight = new InFlight<DataReply>();
   private readonly log: Logger;
   readonly nodeTimeoutMs: number;
+  private readonly maxSplitSamples: number;
 
   constructor(
     private readonly upstream: Upstream,
@@ -48,6 +66,7 @@ export class Fetcher {
   ) {
     this.log = options.logger ?? silentLogger;
     this.nodeTimeoutMs = options.nodeTimeoutMs ?? 10_000;
+    this.maxSplitSamples = options.maxSplitSamples ?? 10_000_000;
   }
 
   /** Requests that joined an identical call already in flight, since start. */
@@ -67,12 +86,8 @@ export class Fetcher {
     await Promise.all(
       [...byNode].map(async ([node, fields]) => {
         try {
-          const reply = checkDataReply(await this.getData(node, fields, req, signal));
-          for (const f of fields) {
-            const samples = samplesOf(reply, f.field, f.info.timeline || undefined);
-            if (samples.problem) this.log.warn({ node, field: f.field, problem: samples.problem }, 'repaired a get_data reply');
-            out.set(f.name, { ok: true, field: f, samples });
-          }
+          const samples = await this.fetchNode(node, fields, req, signal, { samples: 0, calls: 0, split: false });
+          for (const f of fields) out.set(f.name, { ok: true, field: f, samples: samples.get(f.name)! });
         } catch (err) {
           const error = asUpstreamError(err);
           if (error.kind !== 'canceled') {
@@ -82,6 +97,61 @@ export class Fetcher {
         }
       }),
     );
+    return out;
+  }
+
+  /**
+   * Samples of some fields of one node. An answer too large for one message
+   * is asked for again in parts: the fields, then (for one field) the
+   * window; until the parts fetched hold `budget`'s bound of samples.
+   */
+  private async fetchNode(node: string, fields: ResolvedField[], req: FetchRequest, signal: AbortSignal | undefined, budget: SplitBudget): Promise<Map<string, Samples>> {
+    let reply: ReturnType<typeof checkDataReply>;
+    if (++budget.calls > MAX_PART_CALLS) {
+      throw new UpstreamError('too-large', `data node '${node}' could not answer in ${MAX_PART_CALLS} parts: ask for fewer fields, a shorter range or fewer points`);
+    }
+    try {
+      reply = checkDataReply(await this.getData(node, fields, req, signal));
+    } catch (err) {
+      const error = asUpstreamError(err);
+      const start = absoluteTime(req.start);
+      const end = absoluteTime(req.end);
+      if (error.kind !== 'too-large' || (fields.length === 1 && end - start < MIN_SPLIT_SECONDS)) throw error;
+      budget.split = true;
+      // as many parts as the answer was times too large, with a margin; halves when the node did not say
+      const parts = Math.min(64, Math.max(2, Math.ceil((error.oversize ?? 1.6) * 1.25)));
+      const out = new Map<string, Samples>();
+      // one part after the other: the node is not asked for more at once than before
+      if (fields.length > 1) {
+        const size = Math.ceil(fields.length / Math.min(parts, fields.length));
+        for (let i = 0; i < fields.length; i += size) {
+          for (const [name, samples] of await this.fetchNode(node, fields.slice(i, i + size), req, signal, budget)) out.set(name, samples);
+        }
+        return out;
+      }
+      const name = fields[0]!.name;
+      this.log.debug({ node, field: fields[0]!.field, start, end, parts }, 'answer too large for one message: asking for the window in parts');
+      const windows: Samples[] = [];
+      for (let i = 0; i < parts; i++) {
+        const window = { ...req, start: start + ((end - start) * i) / parts, end: i === parts - 1 ? end : start + ((end - start) * (i + 1)) / parts };
+        windows.push((await this.fetchNode(node, fields, window, signal, budget)).get(name)!);
+      }
+      return out.set(name, joinSamples(windows));
+    }
+    const out = new Map<string, Samples>();
+    for (const f of fields) {
+      const samples = samplesOf(reply, f.field, f.info.timeline || undefined);
+      if (samples.problem) this.log.warn({ node, field: f.field, problem: samples.problem }, 'repaired a get_data reply');
+      out.set(f.name, samples);
+      budget.samples += samples.t.length;
+    }
+    // an answer that came whole is served whatever its size (one message bounds it)
+    if (budget.split && budget.samples > this.maxSplitSamples) {
+      throw new UpstreamError(
+        'too-large',
+        `data node '${node}' has more than ${this.maxSplitSamples.toLocaleString('en')} samples for this request: ask for fewer fields, a shorter range or fewer points`,
+      );
+    }
     return out;
   }
 

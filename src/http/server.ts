@@ -38,6 +38,8 @@ export interface BridgeOptions {
   basePath?: string;
   /** a data node slower than this is cut off; its targets get an error, the others are answered */
   nodeTimeoutMs?: number;
+  /** samples of one data node for one request at most when its answer, too large for one message, is fetched in parts */
+  maxSplitSamples?: number;
   /** reload every node's field list this often (0: only on events and on demand) */
   fieldsRefreshMs?: number;
   /** least time between two reloads of a node's fields (or of the node list) asked for by unknown names */
@@ -163,7 +165,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
     refreshIntervalMs: options.fieldsRefreshMs ?? 0,
     ...(options.reloadGapMs !== undefined ? { minReloadGapMs: options.reloadGapMs } : {}),
   });
-  const fetcher = new Fetcher(upstream, { logger: log.child({ part: 'fetcher' }), nodeTimeoutMs: options.nodeTimeoutMs });
+  const fetcher = new Fetcher(upstream, { logger: log.child({ part: 'fetcher' }), nodeTimeoutMs: options.nodeTimeoutMs, maxSplitSamples: options.maxSplitSamples });
   service = new DataService(upstream, catalog, fetcher);
   const health = new HealthCheck(upstream, catalog);
 

@@ -60,7 +60,9 @@ export type UpstreamErrorKind =
   /** the node (or hub) answered with an error */
   | 'remote'
   /** the reply does not have the contract's shape */
-  | 'bad-reply';
+  | 'bad-reply'
+  /** the answer would be larger than a WAMP message may be */
+  | 'too-large';
 
 export class UpstreamError extends Error {
   override readonly name = 'UpstreamError';
@@ -69,6 +71,8 @@ export class UpstreamError extends Error {
     message: string,
     /** the WAMP error URI, when there was one */
     readonly uri?: string,
+    /** for 'too-large': how many times too large the answer was, when the node said */
+    readonly oversize?: number,
   ) {
     super(message);
   }
@@ -77,6 +81,7 @@ export class UpstreamError extends Error {
 /** Wraps anything thrown by an upstream call into an UpstreamError. */
 export function asUpstreamError(err: unknown): UpstreamError {
   if (err instanceof UpstreamError) return err;
-  if (err instanceof DataReplyError) return new UpstreamError(err.kind === 'refused' ? 'remote' : 'bad-reply', err.message);
+  // the original's `false`: too much data requested
+  if (err instanceof DataReplyError) return new UpstreamError(err.kind === 'refused' ? 'too-large' : 'bad-reply', err.message);
   return new UpstreamError('remote', err instanceof Error ? err.message : String(err));
 }

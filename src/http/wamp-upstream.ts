@@ -4,10 +4,11 @@
 // that knows URIs and WAMP errors.
 import type { CallOptions as ClientCallOptions, WampClient } from '../client/client.js';
 import { NotConnectedError, WampError, describeError } from '../client/errors.js';
+import { PAYLOAD_SIZE_EXCEEDED } from '../client/size-limit.js';
 import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
 import type { DataNodeInfo, DataReply, FieldsReply } from '../protocol/types.js';
-import { CONSUMER_TOPICS, HUB, dataNodeProcedures, nodeOfFieldsChangedTopic } from '../protocol/uris.js';
+import { CONSUMER_TOPICS, ERRORS, HUB, dataNodeProcedures, nodeOfFieldsChangedTopic } from '../protocol/uris.js';
 import { UpstreamError, type CallOptions, type Upstream, type UpstreamEvent } from './upstream.js';
 
 function nodeInfo(x: unknown): DataNodeInfo | null {
@@ -42,6 +43,13 @@ export function classify(
           : new UpstreamError('no-such-node', `${who} went away during the call`, err.uri);
       case 'wamp.error.no_such_procedure':
         return new UpstreamError('no-such-node', `${who} is not registered on the router`, err.uri);
+      case PAYLOAD_SIZE_EXCEEDED: {
+        const { bytes, limit } = err.kwargs;
+        const oversize = typeof bytes === 'number' && typeof limit === 'number' && limit > 0 ? bytes / limit : undefined;
+        return new UpstreamError('too-large', `${who} cannot send an answer that large (${err.message}): ask for fewer fields, a shorter range or fewer points`, err.uri, oversize);
+      }
+      case ERRORS.tooMuchData:
+        return new UpstreamError('too-large', `${who} refused: ${err.message}`, err.uri);
       case 'wamp.error.not_authorized':
         return new UpstreamError('remote', `the router does not allow the bridge to call ${who}`, err.uri);
       default: {

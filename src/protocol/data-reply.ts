@@ -192,3 +192,40 @@ function repair(
     problem: problem ?? `field '${field}' had unordered or invalid times`,
   };
 }
+
+/**
+ * The samples of adjacent windows, in order, as one: samples of a window at
+ * or before the last time of those before it are dropped (a node may count
+ * a boundary sample in both windows). Data before the earliest of their
+ * `finalizedUntil`s is final.
+ */
+export function joinSamples(parts: readonly Samples[]): Samples {
+  const kept: { t: ArrayLike<number>; v: ArrayLike<SampleValue>; from: number }[] = [];
+  let last = -Infinity;
+  let total = 0;
+  for (const p of parts) {
+    let from = 0;
+    while (from < p.t.length && (p.t[from] as number) <= last) from++;
+    if (from === p.t.length) continue;
+    kept.push({ t: p.t, v: p.v, from }); // v once: it may be a getter that reads a kept text
+    total += p.t.length - from;
+    last = p.t[p.t.length - 1] as number;
+  }
+  const t = new Float64Array(total);
+  const v = new Array<SampleValue>(total);
+  let k = 0;
+  for (const p of kept) {
+    for (let i = p.from; i < p.t.length; i++, k++) {
+      t[k] = p.t[i] as number;
+      v[k] = p.v[i] as SampleValue;
+    }
+  }
+  const finals = parts.map((p) => p.finalizedUntil).filter((x): x is number => x !== null);
+  const problems = parts.map((p) => p.problem).filter((x): x is string => x !== undefined);
+  return {
+    t,
+    v,
+    finalizedUntil: finals.length > 0 ? Math.min(...finals) : null,
+    ...(problems.length > 0 ? { problem: problems.join('; ') } : {}),
+  };
+}

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkDataReply, DataReplyError, samplesOf } from '../../src/protocol/data-reply.js';
+import { checkDataReply, DataReplyError, joinSamples, samplesOf } from '../../src/protocol/data-reply.js';
 import { JsonNumberList, parseKeepingNumberLists } from '../../src/client/json-number-lists.js';
 
 test('contract timelines: a field takes the timeline get_fields named', () => {
@@ -104,4 +104,23 @@ test('lists kept as JSON text: times are read, values stay text (vJson) unless a
   const d = samplesOf(reply, 'd', 'ta');
   assert.equal(d.vJson, undefined);
   assert.deepEqual(Array.from(d.v), [Infinity, 2, 3]);
+});
+
+test('samples of adjacent windows join in order; a boundary sample in two windows is kept once', () => {
+  const text = '{"data":{"x":[3,4,5]},"timeline":{"t":{"t":[12,13,14],"finalized_until":13}}}';
+  const kept = samplesOf(checkDataReply(parseKeepingNumberLists(text, 1)), 'x', 't');
+  assert.ok(kept.vJson, 'a window whose values are still text');
+  const joined = joinSamples([
+    { t: [10, 11, 12], v: [1, 2, 3], finalizedUntil: null },
+    { t: [], v: [], finalizedUntil: null },
+    kept,
+    { t: [14, 15], v: [5, null], finalizedUntil: 20, problem: 'repaired' },
+  ]);
+  assert.deepEqual(Array.from(joined.t), [10, 11, 12, 13, 14, 15]);
+  assert.deepEqual(joined.v, [1, 2, 3, 4, 5, null]);
+  assert.equal(joined.vJson, undefined, 'the joined values are no one text');
+  assert.equal(joined.finalizedUntil, 13, 'final up to the earliest point any window is final to');
+  assert.equal(joined.problem, 'repaired');
+  assert.deepEqual(joinSamples([{ t: [1], v: ['on'], finalizedUntil: null }]), { t: Float64Array.from([1]), v: ['on'], finalizedUntil: null });
+  assert.deepEqual(Array.from(joinSamples([]).t), []);
 });

@@ -26,6 +26,7 @@ export const httpOptions = {
   host: { flag: 'host', type: 'string', env: 'SISOCK_HTTP_HOST', key: 'http.host', default: '127.0.0.1', description: 'address to listen on (0.0.0.0 for every interface)' },
   basePath: { flag: 'base-path', type: 'string', env: 'SISOCK_HTTP_BASE_PATH', key: 'http.base_path', description: 'serve everything under this path, e.g. /grafana (default: the root)' },
   nodeTimeout: { flag: 'node-timeout', type: 'number', env: 'SISOCK_HTTP_NODE_TIMEOUT', key: 'http.node_timeout', default: 10, description: 'seconds a data node has to answer before its targets get an error (the others are still answered)' },
+  maxSamples: { flag: 'max-samples', type: 'number', env: 'SISOCK_HTTP_MAX_SAMPLES', key: 'http.max_samples', default: 10_000_000, description: 'samples of one data node for one request at most, when its answer is too large for one WAMP message and is fetched in parts' },
   fieldsRefresh: { flag: 'fields-refresh', type: 'number', env: 'SISOCK_HTTP_FIELDS_REFRESH', key: 'http.fields_refresh', default: 300, description: 'seconds between reloads of every node\'s field list beside the hub\'s events; 0: never' },
   token: { flag: 'token', type: 'string', env: 'SISOCK_HTTP_TOKEN', key: 'http.token', description: 'require `Authorization: Bearer <token>` (wrong or none: 403)' },
   authUser: { flag: 'auth-user', type: 'string', env: 'SISOCK_HTTP_USER', key: 'http.user', description: 'require HTTP basic auth with this user (and --auth-password)' },
@@ -58,6 +59,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw new UsageError(`--port must be 0 to 65535, got ${o.port}`);
     if (o.nodeTimeout <= 0) throw new UsageError('--node-timeout must be > 0');
+    if (!Number.isInteger(o.maxSamples) || o.maxSamples < 1) throw new UsageError(`--max-samples must be a positive whole number, got ${o.maxSamples}`);
     if (o.fieldsRefresh < 0) throw new UsageError('--fields-refresh must be >= 0');
     if (o.liveInterval < 0.2) throw new UsageError('--live-interval must be at least 0.2');
     if ((o.authUser === undefined) !== (o.authPassword === undefined)) {
@@ -88,6 +90,7 @@ export async function run(argv: string[]): Promise<number> {
       logger: log,
       basePath: o.basePath,
       nodeTimeoutMs: o.nodeTimeout * 1000,
+      maxSplitSamples: o.maxSamples,
       fieldsRefreshMs: o.fieldsRefresh * 1000,
       bodyLimit: o.bodyLimit,
       corsOrigin: o.corsOrigin,

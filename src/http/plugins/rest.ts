@@ -8,9 +8,10 @@
 //   GET  /events               Server-Sent Events: node added/removed, field lists, live samples
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import type { NodeEntry } from '../catalog.js';
 import { filterNames, fullName } from '../names.js';
-import { dataCsv, dataJson, fetchData, nameList, parseDataQuery, restTime } from '../rest/data.js';
+import { dataCsvParts, dataJsonParts, fetchData, nameList, parseDataQuery, restTime } from '../rest/data.js';
 import { forwardCatalog, LiveSamples, nodeJson, SseStream } from '../rest/live.js';
 import { notConnected, sendError, type PluginDeps } from '../server.js';
 import { BadRequest } from '../time.js';
@@ -143,10 +144,11 @@ export const restPlugin: FastifyPluginAsync<PluginDeps> = async (app, deps) => {
     }
     const outcome = await fetchData(q, deps.service, signal);
     if (!outcome.ok) return sendError(reply, outcome.status, outcome.message, 'data_failed');
+    // streamed: a long range's answer is never one text in memory
     if (q.format === 'csv') {
-      return reply.type('text/csv; charset=utf-8').send(dataCsv(outcome.fields, outcome.results));
+      return reply.type('text/csv; charset=utf-8').send(Readable.from(dataCsvParts(outcome.fields, outcome.results), { objectMode: false }));
     }
-    return reply.type(JSON_TYPE).send(dataJson(q, outcome.fields, outcome.results));
+    return reply.type(JSON_TYPE).send(Readable.from(dataJsonParts(q, outcome.fields, outcome.results), { objectMode: false }));
   };
 
   app.get('/data', { schema: { querystring: dataQuerySchema } }, async (request, reply) =>

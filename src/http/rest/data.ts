@@ -108,20 +108,29 @@ export function columnsJson(f: ResolvedField, samples: Samples, fromIndex = 0): 
 
 /** Compact columnar JSON: per field its metadata and two arrays, times (epoch ms) and values. */
 export function dataJson(qy: DataQuery, fields: ResolvedField[], results: Map<string, FieldResult>): string {
-  const parts = fields.map((f) => {
+  return [...dataJsonParts(qy, fields, results)].join('');
+}
+
+/** dataJson in parts, a field at a time, for a streamed answer. */
+export function* dataJsonParts(qy: DataQuery, fields: ResolvedField[], results: Map<string, FieldResult>): Generator<string> {
+  const stride = qy.stride === null ? 'null' : String(qy.stride);
+  yield `{"from":${qy.fromMs},"to":${qy.toMs},"stride":${stride},"series":[`;
+  let first = true;
+  for (const f of fields) {
     const r = results.get(f.name);
     const meta =
-      `{"id":${q(f.name)},"node":${q(f.node)},"field":${q(f.field)},"type":${q(f.info.type)},` +
+      `${first ? '' : ','}{"id":${q(f.name)},"node":${q(f.node)},"field":${q(f.field)},"type":${q(f.info.type)},` +
       `"units":${q(f.info.units)},"description":${q(f.info.description)}`;
+    first = false;
     if (!r || !r.ok) {
-      return `${meta},"t":[],"v":[],"finalizedUntil":null,"error":${q(r && !r.ok ? r.error.message : 'no data')}}`;
+      yield `${meta},"t":[],"v":[],"finalizedUntil":null,"error":${q(r && !r.ok ? r.error.message : 'no data')}}`;
+      continue;
     }
     const { finalizedUntil } = r.samples;
     const fin = finalizedUntil === null ? 'null' : String(Math.round(finalizedUntil * 1000));
-    return `${meta},${columnsJson(f, r.samples)},"finalizedUntil":${fin}}`;
-  });
-  const stride = qy.stride === null ? 'null' : String(qy.stride);
-  return `{"from":${qy.fromMs},"to":${qy.toMs},"stride":${stride},"series":[${parts.join(',')}]}`;
+    yield `${meta},${columnsJson(f, r.samples)},"finalizedUntil":${fin}}`;
+  }
+  yield ']}';
 }
 
 function csvCell(s: string): string {
@@ -130,7 +139,16 @@ function csvCell(s: string): string {
 
 /** CSV, one row per sample: `time` (ISO 8601), `unix_time` (seconds), `field`, `value`; fields in request order. */
 export function dataCsv(fields: ResolvedField[], results: Map<string, FieldResult>): string {
+  return [...dataCsvParts(fields, results)].join('');
+}
+
+/** Rows per part of a streamed CSV answer. */
+const CSV_ROWS_PER_PART = 8192;
+
+/** dataCsv in parts of a few thousand rows, for a streamed answer: no text the size of the whole. */
+export function* dataCsvParts(fields: ResolvedField[], results: Map<string, FieldResult>): Generator<string> {
   let out = 'time,unix_time,field,value\n';
+  let rows = 0;
   for (const f of fields) {
     const r = results.get(f.name);
     if (!r || !r.ok) continue;
@@ -144,7 +162,12 @@ export function dataCsv(fields: ResolvedField[], results: Map<string, FieldResul
           ? ''
           : csvCell(String(value));
       out += `${new Date(Math.round(sec * 1000)).toISOString()},${sec},${name},${cell}\n`;
+      if (++rows === CSV_ROWS_PER_PART) {
+        yield out;
+        out = '';
+        rows = 0;
+      }
     }
   }
-  return out;
+  if (out !== '') yield out;
 }

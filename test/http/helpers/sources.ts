@@ -134,3 +134,27 @@ export function denseSource(name: string, points: number): DataNodeSource {
     },
   };
 }
+
+/**
+ * A node with fields `a`, `b`, `c` sampled once a second at t = 1000 ..
+ * 1000 + n - 1 (a = i, b = i / 8, c = -i), which answers for times
+ * start <= t <= end: a window's end sample is also the next window's first.
+ */
+export function threeFieldSource(name: string, n: number): DataNodeSource {
+  const value: Record<string, (i: number) => number> = { a: (i) => i, b: (i) => i / 8, c: (i) => (i === 0 ? 0 : -i) };
+  return {
+    name,
+    description: 'a sample a second',
+    getFields: () => [
+      Object.fromEntries(Object.keys(value).map((f) => [f, { description: f, timeline: 't', type: 'number', units: null }])),
+      { t: { interval: 1, field: Object.keys(value) } },
+    ],
+    getData: (req) => {
+      const first = Math.max(0, Math.ceil(req.start - 1000));
+      const last = Math.min(n - 1, Math.floor(req.end - 1000));
+      const idx = Array.from({ length: Math.max(0, last - first + 1) }, (_, k) => first + k);
+      const fields = new Map(req.fields.filter((f) => f in value).map((f) => [f, idx.map(value[f]!)]));
+      return [{ name: 't', t: Float64Array.from(idx, (i) => 1000 + i), fields, finalizedUntil: null }];
+    },
+  };
+}

@@ -19,7 +19,8 @@ export interface Stack {
   nodes: Map<string, DataNodeServer>;
   /** connection options of a server-role client (hub, data nodes) */
   serverConnection: ClientOptions;
-  addNode(source: DataNodeSource): Promise<DataNodeServer>;
+  /** serves `source`; `connection` overrides the node's client options (e.g. its message size limit) */
+  addNode(source: DataNodeSource, connection?: Partial<ClientOptions>): Promise<DataNodeServer>;
   removeNode(name: string): Promise<void>;
   stopHub(): Promise<void>;
   startHub(): Promise<void>;
@@ -48,8 +49,8 @@ export async function startStack(sources: DataNodeSource[] = []): Promise<Stack>
     await hub.start();
   };
   await startHub();
-  const addNode = async (source: DataNodeSource): Promise<DataNodeServer> => {
-    const server = new DataNodeServer({ source, connection: serverConnection, announceRetry: 200 });
+  const addNode = async (source: DataNodeSource, connection: Partial<ClientOptions> = {}): Promise<DataNodeServer> => {
+    const server = new DataNodeServer({ source, connection: { ...serverConnection, ...connection }, announceRetry: 200 });
     await server.start();
     nodes.set(source.name, server);
     return server;
