@@ -17,7 +17,10 @@
 // the HTTP client parses the JSON, after gunzip when compressed), so
 // neither side stops at raw bytes. Grafana's proxy forwards the browser's
 // `Accept-Encoding: gzip, deflate`: one more line per client count asks
-// for that, so compression is measured as Grafana gets it.
+// for that, so compression is measured as Grafana gets it. Last, a raw
+// export through the REST API (10 fields x 6 h at 10 Hz, more than one
+// WAMP message holds, so the bridge fetches it in parts) against the node's
+// get_data of the same parts, with the bridge's peak memory.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -46,6 +49,9 @@ const MAX_DATA_POINTS = 1000;
 const WARM_UP = 10;
 /** one-client requests of each way */
 const ROUNDS = 100;
+/** hours of raw data in the REST export (10 fields: over one 64 MiB message), and its runs */
+const EXPORT_HOURS = 6;
+const EXPORT_ROUNDS = 3;
 
 interface Stats {
   p50: number;
@@ -175,6 +181,29 @@ function post(agent: Agent, port: number, path: string, body: string, acceptEnco
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** GETs `path` and reads the whole answer (plain); resolves to its bytes. */
+function get(agent: Agent, port: number, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, agent, headers: { 'accept-encoding': 'identity' } }, (res) => {
+      let bytes = 0;
+      res.on('data', (c: Buffer) => (bytes += c.length));
+      res.on('end', () => (res.statusCode === 200 ? resolve(bytes) : reject(new Error(`HTTP ${res.statusCode}`))));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Peak resident memory of a child so far (VmHWM), MB; NaN where there is no /proc. */
+function peakRssMb(child: ChildProcess | undefined): number {
+  try {
+    return Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child?.pid}/status`, 'utf8'))?.[1]) / 1024;
+  } catch {
+    return NaN;
+  }
 }
 
 const fmt = (s: Stats): string => `p50 ${s.p50.toFixed(1)} ms  p99 ${s.p99.toFixed(1)} ms  ${s.perSecond.toFixed(1)} req/s`;
@@ -334,6 +363,46 @@ export async function run(): Promise<void> {
     }
     const same = statsOf([await load(RUN_20, CONCURRENCY, () => viaBridgeFrames(0))]);
     console.log(`  ${CONCURRENCY} clients sending identical /query bodies (coalesced in the bridge): ${fmt(same)}`);
+
+    // A raw export through the REST API larger than one WAMP message: the
+    // node says so, the bridge fetches in parts and streams the answer.
+    // Baseline: the node's get_data for the same parts, called directly.
+    {
+      const end = t0 + EXPORT_HOURS * 3600;
+      const names = FIELDS.map((f) => `synthetic::${f}`).join(',');
+      const half = FIELDS.length / 2;
+      const parts = [FIELDS.slice(0, half), FIELDS.slice(half)];
+      const directParts = async (): Promise<void> => {
+        for (const p of parts) await wamp.call(uri, [p, t0, end], undefined, { timeout: 120_000 });
+      };
+      const wholeError = await wamp.call(uri, [FIELDS, t0, end], undefined, { timeout: 120_000 }).then(
+        () => 'fits one message',
+        (err: unknown) => String((err as Error).message),
+      );
+      console.log(`  REST export, ${FIELDS.length} fields x ${EXPORT_HOURS} h raw at 10 Hz; asked whole, the node says: ${wholeError}`);
+      const rssBefore = peakRssMb(bridge);
+      const timeOf = async (f: () => Promise<unknown>): Promise<number> => {
+        const began = performance.now();
+        await f();
+        return performance.now() - began;
+      };
+      const runs: Record<'direct' | 'csv' | 'json', number[]> = { direct: [], csv: [], json: [] };
+      const sizes: Record<'csv' | 'json', number> = { csv: 0, json: 0 };
+      for (let r = 0; r < EXPORT_ROUNDS; r++) {
+        runs.direct.push(await timeOf(directParts));
+        for (const format of ['csv', 'json'] as const) {
+          runs[format].push(await timeOf(async () => (sizes[format] = await get(agent, port, `/api/v1/data?fields=${names}&from=${t0}&to=${end}&format=${format}`))));
+        }
+      }
+      const median = (list: number[]): number => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] as number;
+      const d = median(runs.direct);
+      console.log(`    direct get_data of the ${parts.length} parts over WAMP: ${(d / 1000).toFixed(2)} s (median of ${EXPORT_ROUNDS})`);
+      for (const format of ['csv', 'json'] as const) {
+        const m = median(runs[format]);
+        console.log(`    /api/v1/data as ${format}: ${(m / 1000).toFixed(2)} s for ${(sizes[format] / 1e6).toFixed(0)} MB (x${(m / d).toFixed(2)} of direct)`);
+      }
+      console.log(`    the bridge's peak memory: ${rssBefore.toFixed(0)} MB before the exports, ${peakRssMb(bridge).toFixed(0)} MB after`);
+    }
   } finally {
     agent.destroy();
     await caller?.close();

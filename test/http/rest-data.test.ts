@@ -75,3 +75,19 @@ test('columnar JSON: metadata, ms times, null for NaN, finalizedUntil in ms, per
       '1970-01-01T00:00:03.000Z,3,n::s,on\n',
   );
 });
+
+test('CSV times: the same ISO text as Date gives, across seconds, days, before 1970 and far out; none for a time no Date holds', () => {
+  const f: ResolvedField = { name: 'n::x', node: 'n', field: 'x', info: { description: null, timeline: 't', type: 'number', units: null } };
+  const seconds = [-86_400.25, -1.5, -0.0004, 0, 0.0005, 0.999, 1, 59.9996, 86_399.9995, 1_600_000_000.1, 1_600_000_000.1234567, 253_402_300_799.999, 253_402_300_800, 8.64e12, 8.7e12];
+  let x = 1_500_000_000;
+  for (let i = 0; i < 2000; i++) seconds.push((x += Math.random() * 3));
+  seconds.sort((a, b) => a - b);
+  const results = new Map<string, FieldResult>([['n::x', { ok: true, field: f, samples: { t: seconds, v: seconds.map(() => 1), finalizedUntil: null } }]]);
+  const rows = dataCsv([f], results).trimEnd().split('\n').slice(1);
+  assert.equal(rows.length, seconds.length);
+  rows.forEach((row, i) => {
+    const ms = Math.round(seconds[i]! * 1000);
+    const iso = Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : '';
+    assert.equal(row, `${iso},${seconds[i]},n::x,1`);
+  });
+});

@@ -145,6 +145,32 @@ export function dataCsv(fields: ResolvedField[], results: Map<string, FieldResul
 /** Rows per part of a streamed CSV answer. */
 const CSV_ROWS_PER_PART = 8192;
 
+/** `.mmmZ` for each millisecond of a second. */
+const MILLIS_SUFFIX = Array.from({ length: 1000 }, (_, i) => `.${String(i).padStart(3, '0')}Z`);
+
+/** The largest |epoch ms| a Date holds. */
+const MAX_DATE_MS = 8.64e15;
+
+/**
+ * ISO 8601 texts of ascending times, the date and time of day formatted
+ * once per second rather than once per sample ('' for a time no Date holds).
+ */
+class IsoTimes {
+  private second = NaN;
+  private head = '';
+
+  of(seconds: number): string {
+    const ms = Math.round(seconds * 1000);
+    if (!(Math.abs(ms) <= MAX_DATE_MS)) return '';
+    const second = Math.floor(ms / 1000);
+    if (second !== this.second) {
+      this.second = second;
+      this.head = new Date(second * 1000).toISOString().slice(0, -5);
+    }
+    return this.head + MILLIS_SUFFIX[ms - second * 1000]!;
+  }
+}
+
 /** dataCsv in parts of a few thousand rows, for a streamed answer: no text the size of the whole. */
 export function* dataCsvParts(fields: ResolvedField[], results: Map<string, FieldResult>): Generator<string> {
   let out = 'time,unix_time,field,value\n';
@@ -154,14 +180,19 @@ export function* dataCsvParts(fields: ResolvedField[], results: Map<string, Fiel
     if (!r || !r.ok) continue;
     const name = csvCell(f.name);
     const { t, v } = r.samples;
+    const iso = new IsoTimes();
     for (let i = 0; i < t.length; i++) {
       const sec = t[i] as number;
       const value = v[i];
       const cell =
-        value === null || value === undefined || (typeof value === 'number' && !Number.isFinite(value))
-          ? ''
-          : csvCell(String(value));
-      out += `${new Date(Math.round(sec * 1000)).toISOString()},${sec},${name},${cell}\n`;
+        typeof value === 'number'
+          ? Number.isFinite(value)
+            ? String(value)
+            : ''
+          : value === null || value === undefined
+            ? ''
+            : csvCell(String(value));
+      out += `${iso.of(sec)},${sec},${name},${cell}\n`;
       if (++rows === CSV_ROWS_PER_PART) {
         yield out;
         out = '';
