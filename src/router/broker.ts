@@ -10,6 +10,7 @@ import { describeValue } from '../wamp/validation.js';
 import { freshId, randomId } from './ids.js';
 import type { Realm } from './realm.js';
 import type { RouterSession } from './session.js';
+import { oversize } from './connection.js';
 import { UriIndex } from './uri-index.js';
 
 export interface Subscription {
@@ -145,6 +146,7 @@ export class Broker {
   ): number {
     const publicationId = randomId();
     const subs = this.index.matchAll(topic);
+    const tooLarge: number[] = [];
     for (const sub of subs) {
       const details: Dict = {};
       if (publisher !== undefined) {
@@ -175,8 +177,17 @@ export class Broker {
             encoded.set(ser, bytes);
           }
         }
-        if (bytes !== null) s.sendPayload(bytes);
+        if (bytes === null) continue;
+        // a peer closes its connection on a message over its limit: it misses this one instead
+        if (oversize(bytes, s.connection.maxMessageSize) !== 0) {
+          tooLarge.push(s.id);
+          continue;
+        }
+        s.sendPayload(bytes);
       }
+    }
+    if (tooLarge.length > 0) {
+      this.realm.log.warn({ topic, sessions: tooLarge }, "an event larger than its subscribers' transports take: they miss it");
     }
     return publicationId;
   }

@@ -20,9 +20,23 @@ export interface Connection {
   readonly info: TransportInfo;
   /** bytes accepted by send() that have not reached the network yet */
   readonly bufferedAmount: number;
+  /**
+   * the largest message to send: what this transport takes from its peer
+   * (peers use the same limit), or undefined for none
+   */
+  readonly maxMessageSize?: number;
   send(payload: string | Buffer): void;
   /** closes politely (close frame), after queued messages are sent */
   close(code: number, reason: string): void;
   /** drops the connection at once */
   terminate(): void;
+}
+
+/** The bytes of an encoded message when over `limit`, else 0 (counted only when it could be over). */
+export function oversize(encoded: string | Buffer, limit: number | undefined): number {
+  if (limit === undefined || limit <= 0) return 0;
+  // a UTF-16 unit is at most 3 bytes of UTF-8
+  if (typeof encoded === 'string' && encoded.length * 3 <= limit) return 0;
+  const bytes = typeof encoded === 'string' ? Buffer.byteLength(encoded, 'utf8') : encoded.length;
+  return bytes > limit ? bytes : 0;
 }

@@ -20,7 +20,7 @@ import { describeValue } from '../wamp/validation.js';
 import { WampError } from './errors.js';
 import { freshId } from './ids.js';
 import type { Realm } from './realm.js';
-import type { RouterSession } from './session.js';
+import type { RouterSession, SendOutcome } from './session.js';
 import { UriIndex } from './uri-index.js';
 
 export type InvokePolicy = 'single' | 'roundrobin' | 'random' | 'first' | 'last';
@@ -199,9 +199,12 @@ export class Dealer {
     }
     callee.invocations.set(invocationId, pending);
     session.calls.set(requestId, pending);
-    if (!callee.send([MessageType.INVOCATION, invocationId, reg.id, details], payload)) {
+    const sent = callee.send([MessageType.INVOCATION, invocationId, reg.id, details], payload);
+    if (sent !== 'sent') {
       this.finish(pending);
-      session.sendError(MessageType.CALL, requestId, WampErrors.invalidArgument, "the call's arguments cannot be passed to the callee in its serializer");
+      if (sent === 'too-large') {
+        session.sendError(MessageType.CALL, requestId, WampErrors.payloadSizeExceeded, "the call's arguments would be a message larger than the callee's transport takes");
+      } else session.sendError(MessageType.CALL, requestId, WampErrors.invalidArgument, "the call's arguments cannot be passed to the callee in its serializer");
     }
   }
 
@@ -230,9 +233,8 @@ export class Dealer {
     if (progress) {
       if (!pending.progress || pending.killing) return;
     } else this.finish(pending);
-    if (!pending.caller.send([MessageType.RESULT, pending.callRequestId, progress ? { progress: true } : {}], payload)) {
-      this.resultUndeliverable(pending);
-    }
+    const sent = pending.caller.send([MessageType.RESULT, pending.callRequestId, progress ? { progress: true } : {}], payload);
+    if (sent !== 'sent') this.resultUndeliverable(pending, sent);
   }
 
   invocationError(session: RouterSession, msg: ErrorMessage, payload: Payload | undefined): void {
@@ -240,19 +242,24 @@ export class Dealer {
     const pending = session.invocations.get(invocationId);
     if (pending === undefined) return;
     this.finish(pending);
-    if (!pending.caller.send([MessageType.ERROR, MessageType.CALL, pending.callRequestId, details, error], payload)) {
-      this.resultUndeliverable(pending);
-    }
+    const sent = pending.caller.send([MessageType.ERROR, MessageType.CALL, pending.callRequestId, details, error], payload);
+    if (sent !== 'sent') this.resultUndeliverable(pending, sent);
   }
 
-  /** The callee's answer cannot be encoded for the caller (logged by the session): the call fails, and a callee still working is told. */
-  private resultUndeliverable(pending: PendingCall): void {
+  /**
+   * The callee's answer cannot be encoded for the caller, or is larger than
+   * the caller's transport takes (logged by the session): the call fails,
+   * and a callee still working is told.
+   */
+  private resultUndeliverable(pending: PendingCall, why: Exclude<SendOutcome, 'sent'>): void {
     const open = pending.caller.calls.get(pending.callRequestId) === pending;
     if (open) {
       this.finish(pending);
-      if (pending.callee.supportsCallCanceling) pending.callee.send([MessageType.INTERRUPT, pending.invocationId, { mode: 'killnowait', reason: WampErrors.invalidArgument }]);
+      if (pending.callee.supportsCallCanceling) pending.callee.send([MessageType.INTERRUPT, pending.invocationId, { mode: 'killnowait', reason: why === 'too-large' ? WampErrors.payloadSizeExceeded : WampErrors.invalidArgument }]);
     }
-    pending.caller.sendError(MessageType.CALL, pending.callRequestId, WampErrors.invalidArgument, "the callee's result cannot be passed to the caller in its serializer");
+    if (why === 'too-large') {
+      pending.caller.sendError(MessageType.CALL, pending.callRequestId, WampErrors.payloadSizeExceeded, "the callee's answer would be a message larger than the caller's transport takes");
+    } else pending.caller.sendError(MessageType.CALL, pending.callRequestId, WampErrors.invalidArgument, "the callee's result cannot be passed to the caller in its serializer");
   }
 
   cancel(session: RouterSession, msg: Cancel): void {

@@ -20,7 +20,7 @@ import type { IncomingMessage, Serializer } from '../wamp/serializers.js';
 import type { AuthMethod, Challenge, Identity } from './auth/index.js';
 import type { Subscription } from './broker.js';
 import type { RouterLimits, WebSocketOptions } from './config.js';
-import type { Connection } from './connection.js';
+import { oversize, type Connection } from './connection.js';
 import type { PendingCall, Registration } from './dealer.js';
 import type { Realm } from './realm.js';
 
@@ -419,20 +419,27 @@ export class RouterSession {
 
   /**
    * Sends a message, with `payload` (Arguments, ArgumentsKw) appended when
-   * given. Returns false when the message could not be encoded for this
-   * session (logged): the caller decides what the sender of the payload hears.
+   * given. Returns why not when the message could not be encoded for this
+   * session, or would be larger than its transport's limit (logged; the
+   * peer would close the connection on such a message): the caller decides
+   * what the sender of the payload hears.
    */
-  send(message: unknown[], payload?: Payload): boolean {
-    if (this.state === 'closed') return true;
+  send(message: unknown[], payload?: Payload): SendOutcome {
+    if (this.state === 'closed') return 'sent';
     let encoded: string | Buffer;
     try {
       encoded = this.serializer.encode(message, payload);
     } catch (err) {
       this.log.warn({ err, session: this.id, message: messageName[message[0] as number] }, 'cannot encode a message for this session: dropped');
-      return false;
+      return 'unencodable';
+    }
+    const bytes = oversize(encoded, this.connection.maxMessageSize);
+    if (bytes !== 0) {
+      this.log.warn({ session: this.id, message: messageName[message[0] as number], bytes, limit: this.connection.maxMessageSize }, "a message larger than this session's transport takes: dropped");
+      return 'too-large';
     }
     this.sendPayload(encoded);
-    return true;
+    return 'sent';
   }
 
   sendError(requestType: number, requestId: number, error: string, message: string): void {
@@ -455,3 +462,7 @@ export class RouterSession {
     this.connection.send(payload);
   }
 }
+
+/** What became of a message given to RouterSession.send. */
+export type SendOutcome = 'sent' | 'unencodable' | 'too-large';
+

@@ -150,6 +150,7 @@ export const WampErrors = {
   noSuchRole: 'wamp.error.no_such_role',
   noSuchPrincipal: 'wamp.error.no_such_principal',
   invalidArgument: 'wamp.error.invalid_argument',
+  payloadSizeExceeded: 'wamp.error.payload_size_exceeded',
   notAuthorized: 'wamp.error.not_authorized',
   authenticationFailed: 'wamp.error.authentication_failed',
   noAuthMethod: 'wamp.error.no_auth_method',

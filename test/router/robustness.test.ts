@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
+import autobahn from 'autobahn';
 import { encode as msgpackEncode } from 'msgpackr';
 import type { RouterConfig } from '../../src/router/config.js';
 import { spawnRouter, startRouter, type RouterUnderTest } from '../helpers/router.js';
@@ -105,6 +106,41 @@ describe('malformed and out-of-order messages', () => {
     assert.ok(mem.lines().some((l) => l.msg === 'WebSocket error: closing the connection'));
     const ok = await connectAutobahn({ url: r.openUrl, realm: 'realm1' });
     await ok.close();
+  });
+
+  test('a message the router would send over the limit is not sent: the caller gets payload_size_exceeded, a subscriber misses the event, nobody is disconnected', async () => {
+    // short decimals take 4 bytes each in JSON and 9 in msgpack: under the limit as JSON, over it as msgpack
+    const decimals = Array.from({ length: 9000 }, () => 0.1);
+    const json = await connectAutobahn({ url: r.openUrl, realm: 'realm1' });
+    const packed = await connectAutobahn({ url: r.openUrl, realm: 'realm1', serializer: 'msgpack' });
+    const uri = (e: unknown): string => (e instanceof autobahn.Error ? e.error : String(e));
+    try {
+      await json.session.register('com.size.decimals', () => decimals);
+      await packed.session.register('com.size.length', (args: unknown[] | undefined) => (args?.[0] as unknown[]).length);
+      assert.deepEqual(await json.session.call('com.size.decimals'), decimals, 'a JSON caller gets the result');
+      await assert.rejects(Promise.resolve(packed.session.call('com.size.decimals')), (e: unknown) => uri(e) === 'wamp.error.payload_size_exceeded');
+      await assert.rejects(Promise.resolve(json.session.call('com.size.length', [decimals])), (e: unknown) => uri(e) === 'wamp.error.payload_size_exceeded');
+      assert.equal(await json.session.call('com.size.length', [[1, 2, 3]]), 3, 'the callee is still there');
+
+      const heard: string[] = [];
+      await json.session.subscribe('com.size.topic', (args: unknown[] | undefined) => void heard.push(`json ${(args?.[0] as unknown[]).length}`));
+      await packed.session.subscribe('com.size.topic', (args: unknown[] | undefined) => void heard.push(`msgpack ${(args?.[0] as unknown[]).length}`));
+      const publisher = await connectAutobahn({ url: r.openUrl, realm: 'realm1' });
+      try {
+        await publisher.session.publish('com.size.topic', [decimals], {}, { acknowledge: true });
+        await publisher.session.publish('com.size.topic', [[1]], {}, { acknowledge: true });
+        await waitFor('both small events', () => heard.filter((h) => h.endsWith(' 1')).length === 2);
+        assert.deepEqual(heard.sort(), ['json 1', 'json 9000', 'msgpack 1']);
+      } finally {
+        await publisher.close();
+      }
+      assert.ok(mem.lines().some((l) => l.msg === "a message larger than this session's transport takes: dropped" && l.message === 'RESULT'));
+      assert.ok(mem.lines().some((l) => l.msg === "an event larger than its subscribers' transports take: they miss it"));
+      assert.ok(json.session.isOpen && packed.session.isOpen, 'both stay connected');
+    } finally {
+      await json.close();
+      await packed.close();
+    }
   });
 
   test('a client offering no WAMP subprotocol is refused at the handshake', async () => {

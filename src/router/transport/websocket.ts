@@ -31,6 +31,8 @@ interface WsService {
   subprotocols: readonly string[];
   context: ServiceContext;
   wss: WebSocketServer;
+  /** the largest message taken from a peer, and so sent to one */
+  maxPayload: number;
 }
 
 const TEXT = { binary: false, compress: false } as const;
@@ -53,6 +55,7 @@ class WsConnection implements Connection {
     private readonly ws: WebSocket,
     readonly serializer: Serializer,
     readonly info: TransportInfo,
+    readonly maxMessageSize: number,
   ) {
     this.socket = socketOf(ws);
   }
@@ -155,7 +158,7 @@ export class WebSocketListener {
       clientTracking: false,
       handleProtocols: (_offered, req) => this.chosen.get(req) ?? false,
     });
-    return { subprotocols, context: { authMethods: authMethods(service.auth), options }, wss };
+    return { subprotocols, context: { authMethods: authMethods(service.auth), options }, wss, maxPayload };
   }
 
   private pathOf(req: IncomingMessage): string {
@@ -198,7 +201,7 @@ export class WebSocketListener {
       tls: this.config.tls !== undefined,
       listener: this.name,
     };
-    const session = this.host.openSession(new WsConnection(ws, serializer, info), service.context);
+    const session = this.host.openSession(new WsConnection(ws, serializer, info, service.maxPayload), service.context);
     const options = service.context.options;
     let pingTimer: NodeJS.Timeout | undefined;
     let pongTimer: NodeJS.Timeout | undefined;
