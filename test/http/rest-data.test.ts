@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dataCsv, dataJson, parseDataQuery } from '../../src/http/rest/data.js';
+import { columnsJson, dataCsv, dataJson, parseDataQuery } from '../../src/http/rest/data.js';
+import { EMPTY } from '../../src/protocol/data-reply.js';
 import type { FieldResult } from '../../src/http/fetcher.js';
 import type { ResolvedField } from '../../src/http/resolve.js';
 import { UpstreamError } from '../../src/http/upstream.js';
@@ -90,4 +91,30 @@ test('CSV times: the same ISO text as Date gives, across seconds, days, before 1
     const iso = Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : '';
     assert.equal(row, `${iso},${seconds[i]},n::x,1`);
   });
+});
+
+test('JSON of long series is written in pieces that join to the same lists, numbers and strings alike', () => {
+  const n = 150_001;
+  const num: ResolvedField = { name: 'n::x', node: 'n', field: 'x', info: { description: null, timeline: 't', type: 'number', units: 'K' } };
+  const str: ResolvedField = { name: 'n::s', node: 'n', field: 's', info: { description: null, timeline: 't', type: 'string', units: null } };
+  const t = Float64Array.from({ length: n }, (_, i) => 1_600_000_000 + i / 10);
+  const x = Array.from({ length: n }, (_, i) => (i % 1000 === 7 ? NaN : i % 1000 === 8 ? null : i / 3));
+  const s = Array.from({ length: n }, (_, i) => `"é,${i}"`);
+  const results = new Map<string, FieldResult>([
+    ['n::x', { ok: true, field: num, samples: { t, v: x, finalizedUntil: 1_600_000_100 } }],
+    ['n::s', { ok: true, field: str, samples: { t: Array.from(t), v: s, finalizedUntil: null } }],
+  ]);
+  const q = parseDataQuery({ fields: 'n::x,n::s', from: '1600000000', to: '1600020000' }, NOW);
+  const parsed = JSON.parse(dataJson(q, [num, str], results)) as { series: { t: number[]; v: unknown[]; finalizedUntil: number | null }[] };
+  const ms = Array.from(t, (sec) => Math.round(sec * 1000));
+  assert.deepEqual(parsed.series[0]!.t, ms);
+  assert.deepEqual(parsed.series[0]!.v, x.map((v) => (typeof v === 'number' && Number.isFinite(v) ? v : null)));
+  assert.equal(parsed.series[0]!.finalizedUntil, 1_600_000_100_000);
+  assert.deepEqual(parsed.series[1]!.t, ms);
+  assert.deepEqual(parsed.series[1]!.v, s);
+  // from an index on, as the live stream sends the newer samples
+  const xs = results.get('n::x');
+  const f = JSON.parse(`{${columnsJson(num, xs?.ok ? xs.samples : EMPTY, 70_000)}}`) as { t: number[]; v: unknown[] };
+  assert.deepEqual(f.t, ms.slice(70_000));
+  assert.equal(f.v.length, n - 70_000);
 });

@@ -8,7 +8,7 @@ import type { ResolvedField } from '../resolve.js';
 import type { Samples } from '../../protocol/data-reply.js';
 import { BadRequest, checkRange, parseRestTime } from '../time.js';
 import { valuesJson } from '../grafana/answer.js';
-import { jsonText, millisJson } from '../json-bytes.js';
+import { jsonText, millisBytes } from '../json-bytes.js';
 
 export interface DataQuery {
   names: string[];
@@ -99,20 +99,58 @@ const q = JSON.stringify;
 
 /** One field's samples as JSON arrays: times (epoch ms) and values, from index `fromIndex` on. */
 export function columnsJson(f: ResolvedField, samples: Samples, fromIndex = 0): string {
-  const part: Samples =
-    fromIndex === 0
-      ? samples
-      : { t: Array.prototype.slice.call(samples.t, fromIndex), v: Array.prototype.slice.call(samples.v, fromIndex), finalizedUntil: samples.finalizedUntil };
-  return `"t":${millisJson(part.t)},"v":${jsonText(valuesJson(part, f.info.type))}`;
+  let out = '';
+  for (const part of columnsParts(f, samples, fromIndex)) out += jsonText(part);
+  return out;
+}
+
+/** Elements per piece of a long JSON list written in pieces. */
+const LIST_PIECE = 65_536;
+
+/** Elements `from`..`to` of a list, a typed array's as a view. */
+function sliceOf<T>(x: ArrayLike<T>, from: number, to: number): ArrayLike<T> {
+  return ArrayBuffer.isView(x) ? (x as unknown as Float64Array).subarray(from, to) as unknown as ArrayLike<T> : Array.prototype.slice.call(x, from, to);
+}
+
+/** A JSON list of n elements in pieces of LIST_PIECE; `piece(from, to)` writes the list of those elements. */
+function* listPieces(n: number, piece: (from: number, to: number) => string | Uint8Array): Generator<string | Uint8Array> {
+  if (n <= LIST_PIECE) {
+    yield piece(0, n);
+    return;
+  }
+  for (let i = 0; i < n; i += LIST_PIECE) {
+    const p = piece(i, Math.min(n, i + LIST_PIECE));
+    yield i === 0 ? '[' : ',';
+    yield typeof p === 'string' ? p.slice(1, -1) : p.subarray(1, p.length - 1);
+  }
+  yield ']';
+}
+
+/** columnsJson in pieces (text or ASCII bytes), for a streamed answer: no piece holds more than LIST_PIECE samples' text. */
+export function* columnsParts(f: ResolvedField, samples: Samples, fromIndex = 0): Generator<string | Uint8Array> {
+  const n = Math.max(0, samples.t.length - fromIndex);
+  const t = sliceOf(samples.t, fromIndex, fromIndex + n);
+  yield '"t":';
+  yield* listPieces(n, (a, b) => millisBytes(sliceOf(t, a, b)));
+  yield ',"v":';
+  // values the node wrote as number text (one message's worth) are copied whole
+  if (fromIndex === 0 && f.info.type === 'number' && samples.vJson) {
+    yield samples.vJson.bytes;
+    return;
+  }
+  const v = sliceOf(samples.v, fromIndex, fromIndex + n); // read once: it may be a getter that parses
+  yield* listPieces(n, (a, b) => valuesJson({ t: [], v: sliceOf(v, a, b), finalizedUntil: null }, f.info.type));
 }
 
 /** Compact columnar JSON: per field its metadata and two arrays, times (epoch ms) and values. */
 export function dataJson(qy: DataQuery, fields: ResolvedField[], results: Map<string, FieldResult>): string {
-  return [...dataJsonParts(qy, fields, results)].join('');
+  let out = '';
+  for (const part of dataJsonParts(qy, fields, results)) out += jsonText(part);
+  return out;
 }
 
-/** dataJson in parts, a field at a time, for a streamed answer. */
-export function* dataJsonParts(qy: DataQuery, fields: ResolvedField[], results: Map<string, FieldResult>): Generator<string> {
+/** dataJson in parts (text or ASCII bytes), for a streamed answer. */
+export function* dataJsonParts(qy: DataQuery, fields: ResolvedField[], results: Map<string, FieldResult>): Generator<string | Uint8Array> {
   const stride = qy.stride === null ? 'null' : String(qy.stride);
   yield `{"from":${qy.fromMs},"to":${qy.toMs},"stride":${stride},"series":[`;
   let first = true;
@@ -128,7 +166,9 @@ export function* dataJsonParts(qy: DataQuery, fields: ResolvedField[], results: 
     }
     const { finalizedUntil } = r.samples;
     const fin = finalizedUntil === null ? 'null' : String(Math.round(finalizedUntil * 1000));
-    yield `${meta},${columnsJson(f, r.samples)},"finalizedUntil":${fin}}`;
+    yield `${meta},`;
+    yield* columnsParts(f, r.samples);
+    yield `,"finalizedUntil":${fin}}`;
   }
   yield ']}';
 }
