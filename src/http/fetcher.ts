@@ -7,6 +7,7 @@
 import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
 import { InFlight } from './coalesce.js';
+import { Slots } from './slots.js';
 import type { ResolvedField } from './resolve.js';
 import { checkDataReply, joinSamples, samplesOf, type Samples } from '../protocol/data-reply.js';
 import { asUpstreamError, UpstreamError, type Upstream } from './upstream.js';
@@ -47,11 +48,20 @@ const MIN_SPLIT_SECONDS = 0.001;
 /** Calls to one node for one request at most, when it is asked in parts. */
 const MAX_PART_CALLS = 1000;
 
+/**
+ * Requests whose answers are fetched in parts at once: each may hold up to
+ * maxSplitSamples samples, so a few exports at a time cannot exhaust the
+ * bridge's memory; the others wait their turn.
+ */
+const PART_FETCHES_AT_ONCE = 2;
+
 /** Counts the samples fetched for one node and request, the calls made, and whether they came in parts. */
 interface SplitBudget {
   samples: number;
   calls: number;
   split: boolean;
+  /** gives back the slot held while fetching in parts */
+  release?: () => void;
 }
 
 export class Fetcher {
@@ -59,6 +69,7 @@ export class Fetcher {
   private readonly log: Logger;
   readonly nodeTimeoutMs: number;
   private readonly maxSplitSamples: number;
+  private readonly partFetches = new Slots(PART_FETCHES_AT_ONCE);
 
   constructor(
     private readonly upstream: Upstream,
@@ -85,8 +96,9 @@ export class Fetcher {
     const out = new Map<string, FieldResult>();
     await Promise.all(
       [...byNode].map(async ([node, fields]) => {
+        const budget: SplitBudget = { samples: 0, calls: 0, split: false };
         try {
-          const samples = await this.fetchNode(node, fields, req, signal, { samples: 0, calls: 0, split: false });
+          const samples = await this.fetchNode(node, fields, req, signal, budget);
           for (const f of fields) out.set(f.name, { ok: true, field: f, samples: samples.get(f.name)! });
         } catch (err) {
           const error = asUpstreamError(err);
@@ -94,6 +106,8 @@ export class Fetcher {
             this.log.warn({ node, kind: error.kind, err: error.message }, 'get_data failed');
           }
           for (const f of fields) out.set(f.name, { ok: false, field: f, error });
+        } finally {
+          budget.release?.();
         }
       }),
     );
@@ -118,6 +132,12 @@ export class Fetcher {
       const end = absoluteTime(req.end);
       if (error.kind !== 'too-large' || (fields.length === 1 && end - start < MIN_SPLIT_SECONDS)) throw error;
       budget.split = true;
+      if (!budget.release) {
+        if (this.partFetches.inUse === this.partFetches.size) this.log.info({ node, waiting: this.partFetches.queued + 1 }, 'an answer too large for one message waits for other requests fetched in parts');
+        budget.release = await this.partFetches.take(signal).catch(() => {
+          throw new UpstreamError('canceled', 'the request was canceled');
+        });
+      }
       // as many parts as the answer was times too large, with a margin; halves when the node did not say
       const parts = Math.min(64, Math.max(2, Math.ceil((error.oversize ?? 1.6) * 1.25)));
       const out = new Map<string, Samples>();

@@ -128,3 +128,15 @@ test('a node that refuses too much data (too_much_data) is asked in shorter wind
   assert.equal(no.status, 422, no.text);
   assert.match((no.json as { message: string }).message, /^data node 'stubborn' refused: at most 0 s at once/);
 });
+
+test('several exports at once: two are fetched in parts at a time, the others wait their turn, all are whole', async () => {
+  const answers = await Promise.all(
+    ['a', 'b', 'c', 'a'].map((f, k) => request(`${b.url}/api/v1/data?fields=wide::${f}&from=${1000 + k}&to=${1000 + N - 1}`)),
+  );
+  answers.forEach((r, k) => {
+    assert.equal(r.status, 200, r.text);
+    const [s] = (r.json as { series: { field: string; t: number[]; v: number[] }[] }).series;
+    assert.deepEqual(s!.t, times.slice(k));
+    assert.deepEqual(s!.v, expected[s!.field]!.slice(k));
+  });
+});
