@@ -3,10 +3,11 @@
 // that would mean one caller asking for too much takes the callee off the
 // router for every other caller. An answer over the limit is therefore
 // turned into an ERROR for that one call, and the session goes on.
+import { WampErrors } from '../wamp/messages.js';
 import type { CustomSerializer } from './client.js';
 
 /** The WAMP URI of a payload over a transport's size limit. */
-export const PAYLOAD_SIZE_EXCEEDED = 'wamp.error.payload_size_exceeded';
+export const PAYLOAD_SIZE_EXCEEDED = WampErrors.payloadSizeExceeded;
 
 const ERROR = 8;
 const INVOCATION = 68;
@@ -29,8 +30,9 @@ function sizeOf(encoded: string | ArrayBuffer | Uint8Array, limit: number): numb
   return Buffer.byteLength(encoded, 'utf8');
 }
 
-function megabytes(n: number): string {
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+function sizeText(n: number): string {
+  if (n >= 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} bytes`;
 }
 
 /**
@@ -64,7 +66,7 @@ export function limitAnswerSize(inner: CustomSerializer, limit: number, onOversi
         answer,
         {},
         PAYLOAD_SIZE_EXCEEDED,
-        [`${what} of this call would be a message of ${megabytes(bytes)}, over the ${megabytes(limit)} that the callee's connection carries`],
+        [`${what} of this call would be a message of ${sizeText(bytes)}, over the ${sizeText(limit)} that the callee's connection carries`],
         { bytes, limit },
       ]);
     },

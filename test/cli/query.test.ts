@@ -128,3 +128,18 @@ test('names group by node in the order given', () => {
   assert.deepEqual([...groupByNode(['a::x', 'b::y', 'a::z'])], [['a', ['x', 'z']], ['b', ['y']]]);
   assert.throws(() => groupByNode(['a::']), /not NODE::FIELD/);
 });
+
+test('an answer too large for one WAMP message says what to ask for instead; the node stays on', async () => {
+  const tiny = await spawnSisock(['node', 'weather', '--name', 'tiny'], { env: { ...serverEnv(), SISOCK_MAX_MESSAGE_SIZE: '2048' } });
+  procs.push(tiny);
+  const c = new WampClient({ url: router.openUrl, realm: router.realm, reconnect: false });
+  await c.start();
+  await waitFor('tiny on the hub', async () => ((await c.call(HUB.getDataNode)).args[0] as DataNodeInfo[]).some((n) => n.name === 'tiny'));
+  await c.close();
+  const big = await query(['tiny::apex_temperature', '--from', '2017-07-14T00:00:00Z', '--to', '2017-07-28T00:00:00Z']);
+  assert.equal(big.code, 1);
+  assert.match(big.stderr, /tiny::apex_temperature: the result of this call would be a message of [\d.]+ KiB, over the 2\.0 KiB that the callee's connection carries: ask for --points or --stride, or a shorter range/);
+  const small = await query(['tiny::apex_temperature', '--from', '1499990400', '--to', String(1499990400 + 7200)]);
+  assert.equal(small.code, 0, small.stderr);
+  assert.equal(small.stdout.trim().split('\n').length, 1 + 2);
+});

@@ -28,7 +28,7 @@ for (const make of [() => new JsonSerializer(), () => new MsgpackSerializer()]) 
     const yielded = s.decode(s.encode([70, 7, {}, [big]])) as unknown[];
     const [type, of, id, details, uri, args, kwargs] = yielded as [number, number, number, object, string, string[], Record<string, number>];
     assert.deepEqual([type, of, id, details, uri], [8, 68, 7, {}, PAYLOAD_SIZE_EXCEEDED]);
-    assert.match(args[0]!, /^the result of this call would be a message of 0\.0 MiB, over the 0\.0 MiB that the callee's connection carries$/);
+    assert.match(args[0]!, /^the result of this call would be a message of 2\.0 KiB, over the 1000 bytes that the callee's connection carries$/);
     assert.equal(kwargs.limit, 1000);
     assert.ok(kwargs.bytes! > 2000);
     const error = s.decode(s.encode([8, 68, 9, {}, 'x.error.long', [big]])) as unknown[];
@@ -89,7 +89,7 @@ for (const serializer of ['json', 'msgpack'] as const) {
       const err = (big as PromiseRejectedResult).reason as WampError;
       assert.ok(err instanceof WampError);
       assert.equal(err.uri, PAYLOAD_SIZE_EXCEEDED);
-      assert.match(err.message, /^the result of this call would be a message of [\d.]+ MiB, over the [\d.]+ MiB that the callee's connection carries$/);
+      assert.match(err.message, /^the result of this call would be a message of [\d.]+ KiB, over the 8\.0 KiB that the callee's connection carries$/);
       assert.equal(err.kwargs.limit, LIMIT);
       assert.ok((err.kwargs.bytes as number) > 3 * LIMIT);
       assert.deepEqual(meanwhile.status === 'fulfilled' ? meanwhile.value.args : meanwhile.reason, ['vvvvvvvvvv'], 'another caller is served');

@@ -6,10 +6,11 @@
 // Exit codes: 0 done, 1 no router / no hub / a node failed, 2 usage.
 import { WampClient } from '../../client/client.js';
 import { describeError, WampError } from '../../client/errors.js';
+import { PAYLOAD_SIZE_EXCEEDED } from '../../client/size-limit.js';
 import { checkDataReply, samplesOf, type Samples } from '../../protocol/data-reply.js';
 import { BadRequest, parseRestTime } from '../../http/time.js';
 import type { DataNodeInfo, FieldInfo, FieldsReply, SampleValue, TimelineInfo } from '../../protocol/types.js';
-import { dataNodeProcedures, HUB } from '../../protocol/uris.js';
+import { dataNodeProcedures, ERRORS, HUB } from '../../protocol/uris.js';
 import { connectionOptions, consumerClientOptions, consumerEnv } from '../connection.js';
 import { formatHelp, parseCommandLine, UsageError, type OptionSpecs } from '../options.js';
 import { UP_CONFIG_FILE } from './up.js';
@@ -133,7 +134,11 @@ async function getSeries(client: WampClient, names: string[], start: number, end
           out.set(f, { id: `${node}::${f}`, samples: samplesOf(reply, f, info?.[f]?.timeline), ...(known ? {} : { error: `node '${node}' has no field '${f}'` }) });
         }
       } catch (err) {
-        const why = err instanceof WampError && err.uri === 'wamp.error.no_such_procedure' ? `no data node '${node}'` : describeError(err);
+        let why = describeError(err);
+        if (err instanceof WampError && err.uri === 'wamp.error.no_such_procedure') why = `no data node '${node}'`;
+        else if (err instanceof WampError && (err.uri === PAYLOAD_SIZE_EXCEEDED || err.uri === ERRORS.tooMuchData)) {
+          why = `${err.message}: ask for --points or --stride, or a shorter range (the HTTP bridge's /api/v1/data fetches such ranges in parts)`;
+        }
         for (const f of fields) out.set(f, { id: `${node}::${f}`, samples: { t: [], v: [], finalizedUntil: null }, error: why });
       }
       return out;
