@@ -221,7 +221,10 @@ export class Dealer {
       }
       return;
     }
-    session.send(result === undefined ? [MessageType.RESULT, requestId, {}] : [MessageType.RESULT, requestId, {}, [result]]);
+    const sent = session.send(result === undefined ? [MessageType.RESULT, requestId, {}] : [MessageType.RESULT, requestId, {}, [result]]);
+    // an answer that cannot reach the caller must still end its call
+    if (sent === 'too-large') session.sendError(MessageType.CALL, requestId, WampErrors.payloadSizeExceeded, 'the result would be a message larger than your transport takes');
+    else if (sent === 'unencodable') session.sendError(MessageType.CALL, requestId, WampErrors.invalidArgument, 'the result cannot be given in your serializer');
   }
 
   yield(session: RouterSession, msg: Yield, payload: Payload | undefined): void {

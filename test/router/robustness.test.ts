@@ -143,6 +143,19 @@ describe('malformed and out-of-order messages', () => {
     }
   });
 
+  test("a meta procedure's result over the limit fails that call with payload_size_exceeded", async () => {
+    const small = await startRouter({ config: openConfig({ maxMessageSize: 4096 }), logger: mem.logger });
+    const c = await connectAutobahn({ url: small.openUrl, realm: 'realm1' });
+    try {
+      for (let i = 0; i < 300; i++) await c.session.register(`com.many.p${i}`, () => i);
+      await assert.rejects(Promise.resolve(c.session.call('wamp.registration.list')), (e: unknown) => e instanceof autobahn.Error && e.error === 'wamp.error.payload_size_exceeded');
+      assert.equal(await c.session.call('com.many.p7'), 7, 'the session goes on');
+    } finally {
+      await c.close();
+      await small.close();
+    }
+  });
+
   test('a client offering no WAMP subprotocol is refused at the handshake', async () => {
     const c = new RawClient(r.openUrl, 'mqtt');
     await assert.rejects(c.opened(), /HTTP 400/);
