@@ -8,6 +8,7 @@ import { withIntegerIds } from './msgpack-format.js';
 import { binaryHeadSplicer } from './binary-head.js';
 import { Payload } from './payload.js';
 import { ProtocolViolation } from './validation.js';
+import { assertUnicode } from './unicode.js';
 
 const cbor = new CborEncoder({ useRecords: false, mapsAsObjects: true, tagUint8Array: false });
 
@@ -287,7 +288,11 @@ function decodeHeader(b: Buffer, count: number): unknown[] {
 export const cborFormat: WireFormat = {
   name: 'cbor',
   binary: true,
-  encode: (message) => cbor.encode(withIntegerIds(message)),
+  encode: (message) => {
+    // what arrived as msgpack or CBOR was checked; strings from JSON peers may not be UTF-8-able
+    assertUnicode(message);
+    return cbor.encode(withIntegerIds(message));
+  },
   decode: decodeChecked,
   decodeIncoming(data: Buffer): IncomingMessage {
     const layout = scanCborMessage(data);

@@ -10,6 +10,7 @@ import { MAX_PAYLOAD_NESTING, checkDecodedTree, checkUtf8, nestingTooDeep, type 
 import { binaryHeadSplicer } from './binary-head.js';
 import { Payload } from './payload.js';
 import { ProtocolViolation } from './validation.js';
+import { assertUnicode } from './unicode.js';
 
 /** Copies the message with ids beyond 32 bits as bigint, so the binary encoders write them as integers. */
 export function withIntegerIds(message: readonly unknown[]): readonly unknown[] {
@@ -292,7 +293,11 @@ export const msgpackFormat: WireFormat = {
   binary: true,
   // pack() returns a view of a buffer that msgpackr never writes again, so
   // it can be queued on a socket without a copy.
-  encode: (message) => packr.pack(withIntegerIds(message)),
+  encode: (message) => {
+    // what arrived as msgpack or CBOR was checked; strings from JSON peers may not be UTF-8-able
+    assertUnicode(message);
+    return packr.pack(withIntegerIds(message));
+  },
   decode: decodeChecked,
   decodeIncoming(data: Buffer): IncomingMessage {
     const layout = scanMsgpackMessage(data);

@@ -143,6 +143,32 @@ describe('malformed and out-of-order messages', () => {
     }
   });
 
+  test('a lone surrogate from JSON cannot go to msgpack or CBOR peers: the call fails with invalid_argument, their subscribers miss that event', async () => {
+    const lone = 'a\ud800b';
+    const json = await connectAutobahn({ url: r.openUrl, realm: 'realm1' });
+    const packed = await connectAutobahn({ url: r.openUrl, realm: 'realm1', serializer: 'msgpack' });
+    const cbor = await connectAutobahn({ url: r.openUrl, realm: 'realm1', serializer: 'cbor' });
+    const uri = (e: unknown): string => (e instanceof autobahn.Error ? e.error : String(e));
+    try {
+      await cbor.session.register('com.text.echo', (args: unknown[] | undefined) => args?.[0]);
+      await assert.rejects(Promise.resolve(json.session.call('com.text.echo', [lone])), (e: unknown) => uri(e) === 'wamp.error.invalid_argument');
+      assert.equal(await json.session.call('com.text.echo', ['a\ud800\udc00b']), 'a\ud800\udc00b', 'a surrogate pair is a character: it passes');
+      const heard: string[] = [];
+      for (const [name, c] of [['json', json], ['msgpack', packed], ['cbor', cbor]] as const) {
+        await c.session.subscribe('com.text.topic', (args: unknown[] | undefined) => void heard.push(`${name} ${String(args?.[0]).length}`));
+      }
+      const publisher = await connectAutobahn({ url: r.openUrl, realm: 'realm1' });
+      await publisher.session.publish('com.text.topic', [lone], {}, { acknowledge: true });
+      await publisher.session.publish('com.text.topic', ['ok'], {}, { acknowledge: true });
+      await publisher.close();
+      await waitFor('the second event everywhere', () => heard.filter((h) => h.endsWith(' 2')).length === 3);
+      assert.deepEqual(heard.sort(), ['cbor 2', 'json 2', 'json 3', 'msgpack 2']);
+      assert.ok(json.session.isOpen && packed.session.isOpen && cbor.session.isOpen, 'nobody was disconnected');
+    } finally {
+      await Promise.all([json.close(), packed.close(), cbor.close()]);
+    }
+  });
+
   test("a meta procedure's result over the limit fails that call with payload_size_exceeded", async () => {
     const small = await startRouter({ config: openConfig({ maxMessageSize: 4096 }), logger: mem.logger });
     const c = await connectAutobahn({ url: small.openUrl, realm: 'realm1' });
