@@ -7,6 +7,7 @@
 //
 // Decoding uses the same libraries with the router's options, so the oracle
 // judges a frame by what the router itself sees in it.
+import { isUtf8 } from 'node:buffer';
 import { C1, Packr, Unpackr } from 'msgpackr';
 import { Encoder as CborEncoder } from 'cbor-x';
 import { decodeJsonText } from '../../../src/wamp/json-format.js';
@@ -186,7 +187,65 @@ function decodeOne(data: Buffer, format: WireFormat): unknown {
     }
   }
   if (format === 'msgpack') return unpackr.unpack(data);
-  return cborDecoder.decode(data);
+  const value: unknown = cborDecoder.decode(data);
+  // cbor-x reads such bytes without complaint, even as a typed array's
+  // content under a tag. (Something other than a list is refused as no
+  // WAMP message when its turn comes, whatever its strings.)
+  if (Array.isArray(value) && !cborTextIsUtf8(data)) throw new Error('a CBOR text string that is not UTF-8');
+  return value;
+}
+
+/**
+ * Whether every text string in one CBOR data item (RFC 8949), however deep,
+ * in a tag's content or in chunks, is UTF-8 (CBOR requires it; a chunk of an
+ * indefinite-length string must be UTF-8 by itself). Only for bytes that
+ * decoded: it walks the heads and does not check them.
+ */
+export function cborTextIsUtf8(data: Uint8Array): boolean {
+  let pos = 0;
+  const argument = (info: number): number => {
+    if (info < 24) return info;
+    const bytes = info === 24 ? 1 : info === 25 ? 2 : info === 26 ? 4 : 8;
+    let value = 0;
+    for (let i = 0; i < bytes; i++) value = value * 256 + (data[pos++] ?? 0);
+    return value;
+  };
+  // items still to read in each open array, map (twice its size) or tag; Infinity: until a break
+  const open: number[] = [1];
+  while (open.length > 0 && pos < data.length) {
+    if (open[open.length - 1] === 0) {
+      open.pop();
+      continue;
+    }
+    const head = data[pos++]!;
+    if (head === 0xff) {
+      open.pop();
+      continue;
+    }
+    open[open.length - 1]! -= 1;
+    const major = head >> 5;
+    const info = head & 31;
+    if (info === 31) {
+      if (major === 2 || major === 3) {
+        for (let chunk = data[pos++]; chunk !== undefined && chunk !== 0xff; chunk = data[pos++]) {
+          const length = argument(chunk & 31);
+          if (chunk >> 5 === 3 && !isUtf8(data.subarray(pos, pos + length))) return false;
+          pos += length;
+        }
+      } else if (major === 4 || major === 5) open.push(Infinity);
+      continue;
+    }
+    const value = argument(info);
+    if (major === 2) pos += value;
+    else if (major === 3) {
+      if (!isUtf8(data.subarray(pos, pos + value))) return false;
+      pos += value;
+    } else if (major === 4) open.push(value);
+    else if (major === 5) open.push(2 * value);
+    else if (major === 6) open.push(1);
+    // 0, 1: integers; 7: simple values and floats, whose bytes argument() passed
+  }
+  return true;
 }
 
 export type Decoded = { ok: true; messages: unknown[] } | { ok: false; why: string };

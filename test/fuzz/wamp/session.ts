@@ -306,12 +306,12 @@ export class FuzzSession {
         this.beUnpredictable(`a message nested ${depth} deep, at the router's limit`);
         return;
       }
-      // Bytes that are not UTF-8 in a msgpack or CBOR string: the router refuses
+      // Bytes that are not UTF-8 in a msgpack string: the router refuses
       // them, but our decoder took them as U+FFFD, which a sender may also
-      // have sent as such (cbor-x also writes a lone surrogate as such bytes):
-      // from the decoded message alone either outcome is right.
-      if (replaced && this.protocol.format !== 'json') {
-        this.beUnpredictable('a msgpack or CBOR string that may not be UTF-8');
+      // have sent as such: from the decoded message alone either outcome is
+      // right. (CBOR's text strings are checked on their bytes when decoding.)
+      if (replaced && this.protocol.format === 'msgpack') {
+        this.beUnpredictable('a msgpack string that may not be UTF-8');
         return;
       }
     }
