@@ -534,9 +534,10 @@ export class WampClient extends EventEmitter {
     // wampy reports a refused or failed connection as a bare close; keep the socket's own reason.
     let transportError: Error | undefined;
     const own = typeof this.options.serializer === 'object' ? this.options.serializer : SERIALIZERS[this.options.serializer ?? 'json']();
-    const serializer = limitAnswerSize(own, this.options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE, (o) =>
+    const limit = this.options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+    const serializer = limitAnswerSize(own, limit, (o) =>
       this.log[o.replaced ? 'warn' : 'error'](
-        { type: o.type, requestId: o.requestId, bytes: o.bytes, limit: this.options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE },
+        { type: o.type, requestId: o.requestId, bytes: o.bytes, limit },
         o.replaced ? 'an answer was too large for the router: the caller gets payload_size_exceeded' : 'a message too large for the router: it will close the connection',
       ),
     );

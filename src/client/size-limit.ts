@@ -4,6 +4,7 @@
 // router for every other caller. An answer over the limit is therefore
 // turned into an ERROR for that one call, and the session goes on.
 import { WampErrors } from '../wamp/messages.js';
+import { bytesOverLimit } from '../wamp/size.js';
 import type { CustomSerializer } from './client.js';
 
 /** The WAMP URI of a payload over a transport's size limit. */
@@ -20,14 +21,6 @@ export interface Oversized {
   bytes: number;
   /** whether it was replaced (an answer to a call) or sent anyway */
   replaced: boolean;
-}
-
-/** The size of an encoded message, or a bound above the limit where counting is not needed. */
-function sizeOf(encoded: string | ArrayBuffer | Uint8Array, limit: number): number {
-  if (typeof encoded !== 'string') return encoded.byteLength;
-  // a UTF-16 unit is at most 3 UTF-8 bytes, and at least 1
-  if (encoded.length * 3 <= limit || encoded.length > limit) return encoded.length;
-  return Buffer.byteLength(encoded, 'utf8');
 }
 
 function sizeText(n: number): string {
@@ -50,8 +43,8 @@ export function limitAnswerSize(inner: CustomSerializer, limit: number, onOversi
     decode: (data) => inner.decode(data),
     encode(message: unknown) {
       const encoded = inner.encode(message);
-      const bytes = sizeOf(encoded, limit);
-      if (bytes <= limit || !Array.isArray(message)) return encoded;
+      const bytes = bytesOverLimit(encoded, limit);
+      if (bytes === 0 || !Array.isArray(message)) return encoded;
       const [type] = message as unknown[];
       const answer = type === YIELD ? message[1] : type === ERROR && message[1] === INVOCATION ? message[2] : undefined;
       if (answer === undefined) {

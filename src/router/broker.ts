@@ -10,7 +10,7 @@ import { describeValue } from '../wamp/validation.js';
 import { freshId, randomId } from './ids.js';
 import type { Realm } from './realm.js';
 import type { RouterSession } from './session.js';
-import { oversize } from './connection.js';
+import { bytesOverLimit } from '../wamp/size.js';
 import { UriIndex } from './uri-index.js';
 
 export interface Subscription {
@@ -179,7 +179,7 @@ export class Broker {
         }
         if (bytes === null) continue;
         // a peer closes its connection on a message over its limit: it misses this one instead
-        if (oversize(bytes, s.connection.maxMessageSize) !== 0) {
+        if (bytesOverLimit(bytes, s.connection.maxMessageSize) !== 0) {
           tooLarge.push(s.id);
           continue;
         }

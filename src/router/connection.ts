@@ -31,12 +31,3 @@ export interface Connection {
   /** drops the connection at once */
   terminate(): void;
 }
-
-/** The bytes of an encoded message when over `limit`, else 0 (counted only when it could be over). */
-export function oversize(encoded: string | Buffer, limit: number | undefined): number {
-  if (limit === undefined || limit <= 0) return 0;
-  // a UTF-16 unit is at most 3 bytes of UTF-8
-  if (typeof encoded === 'string' && encoded.length * 3 <= limit) return 0;
-  const bytes = typeof encoded === 'string' ? Buffer.byteLength(encoded, 'utf8') : encoded.length;
-  return bytes > limit ? bytes : 0;
-}

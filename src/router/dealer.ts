@@ -202,9 +202,7 @@ export class Dealer {
     const sent = callee.send([MessageType.INVOCATION, invocationId, reg.id, details], payload);
     if (sent !== 'sent') {
       this.finish(pending);
-      if (sent === 'too-large') {
-        session.sendError(MessageType.CALL, requestId, WampErrors.payloadSizeExceeded, "the call's arguments would be a message larger than the callee's transport takes");
-      } else session.sendError(MessageType.CALL, requestId, WampErrors.invalidArgument, "the call's arguments cannot be passed to the callee in its serializer");
+      session.sendError(MessageType.CALL, requestId, unsentUri(sent), sent === 'too-large' ? "the call's arguments would be a message larger than the callee's transport takes" : "the call's arguments cannot be passed to the callee in its serializer");
     }
   }
 
@@ -223,8 +221,7 @@ export class Dealer {
     }
     const sent = session.send(result === undefined ? [MessageType.RESULT, requestId, {}] : [MessageType.RESULT, requestId, {}, [result]]);
     // an answer that cannot reach the caller must still end its call
-    if (sent === 'too-large') session.sendError(MessageType.CALL, requestId, WampErrors.payloadSizeExceeded, 'the result would be a message larger than your transport takes');
-    else if (sent === 'unencodable') session.sendError(MessageType.CALL, requestId, WampErrors.invalidArgument, 'the result cannot be given in your serializer');
+    if (sent !== 'sent') session.sendError(MessageType.CALL, requestId, unsentUri(sent), sent === 'too-large' ? 'the result would be a message larger than your transport takes' : 'the result cannot be given in your serializer');
   }
 
   yield(session: RouterSession, msg: Yield, payload: Payload | undefined): void {
@@ -258,11 +255,9 @@ export class Dealer {
     const open = pending.caller.calls.get(pending.callRequestId) === pending;
     if (open) {
       this.finish(pending);
-      if (pending.callee.supportsCallCanceling) pending.callee.send([MessageType.INTERRUPT, pending.invocationId, { mode: 'killnowait', reason: why === 'too-large' ? WampErrors.payloadSizeExceeded : WampErrors.invalidArgument }]);
+      if (pending.callee.supportsCallCanceling) pending.callee.send([MessageType.INTERRUPT, pending.invocationId, { mode: 'killnowait', reason: unsentUri(why) }]);
     }
-    if (why === 'too-large') {
-      pending.caller.sendError(MessageType.CALL, pending.callRequestId, WampErrors.payloadSizeExceeded, "the callee's answer would be a message larger than the caller's transport takes");
-    } else pending.caller.sendError(MessageType.CALL, pending.callRequestId, WampErrors.invalidArgument, "the callee's result cannot be passed to the caller in its serializer");
+    pending.caller.sendError(MessageType.CALL, pending.callRequestId, unsentUri(why), why === 'too-large' ? "the callee's answer would be a message larger than the caller's transport takes" : "the callee's result cannot be passed to the caller in its serializer");
   }
 
   cancel(session: RouterSession, msg: Cancel): void {
@@ -352,3 +347,7 @@ function pickCallee(reg: Registration): RouterSession {
   }
 }
 
+/** The error URI for a message that could not be sent: too large for the peer's transport, or not encodable in its serializer. */
+function unsentUri(why: Exclude<SendOutcome, 'sent'>): string {
+  return why === 'too-large' ? WampErrors.payloadSizeExceeded : WampErrors.invalidArgument;
+}

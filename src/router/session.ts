@@ -20,7 +20,8 @@ import type { IncomingMessage, Serializer } from '../wamp/serializers.js';
 import type { AuthMethod, Challenge, Identity } from './auth/index.js';
 import type { Subscription } from './broker.js';
 import type { RouterLimits, WebSocketOptions } from './config.js';
-import { oversize, type Connection } from './connection.js';
+import type { Connection } from './connection.js';
+import { bytesOverLimit } from '../wamp/size.js';
 import type { PendingCall, Registration } from './dealer.js';
 import type { Realm } from './realm.js';
 
@@ -433,7 +434,7 @@ export class RouterSession {
       this.log.warn({ err, session: this.id, message: messageName[message[0] as number] }, 'cannot encode a message for this session: dropped');
       return 'unencodable';
     }
-    const bytes = oversize(encoded, this.connection.maxMessageSize);
+    const bytes = bytesOverLimit(encoded, this.connection.maxMessageSize);
     if (bytes !== 0) {
       this.log.warn({ session: this.id, message: messageName[message[0] as number], bytes, limit: this.connection.maxMessageSize }, "a message larger than this session's transport takes: dropped");
       return 'too-large';

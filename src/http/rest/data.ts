@@ -107,8 +107,9 @@ export function columnsJson(f: ResolvedField, samples: Samples, fromIndex = 0): 
 /** Elements per piece of a long JSON list written in pieces. */
 const LIST_PIECE = 65_536;
 
-/** Elements `from`..`to` of a list, a typed array's as a view. */
+/** Elements `from`..`to` of a list: the list itself when that is all of it, a typed array's as a view. */
 function sliceOf<T>(x: ArrayLike<T>, from: number, to: number): ArrayLike<T> {
+  if (from === 0 && to === x.length) return x;
   return ArrayBuffer.isView(x) ? (x as unknown as Float64Array).subarray(from, to) as unknown as ArrayLike<T> : Array.prototype.slice.call(x, from, to);
 }
 
